@@ -1,5 +1,65 @@
-"""Asyncio-native client for the Azure AI Translator Document Translation batch API."""
+"""Asyncio-native client for the Azure AI Translator Document Translation batch API.
 
+Start with :class:`DocumentTranslationClient`; :mod:`doctrans_async.emulator` runs a local stand-in for the
+service, and :mod:`doctrans_async.testing` gives its pytest fixture.
+"""
+
+from doctrans_async._client import DocumentTranslationClient
+from doctrans_async._clock import Clock, SystemClock, VirtualClock
+from doctrans_async._errors import (
+    AuthenticationError,
+    ClientClosedError,
+    ContinuationLinkError,
+    DocumentTranslationError,
+    InvalidRequestError,
+    MalformedResponseError,
+    NotFoundError,
+    PollingTimeoutError,
+    RateLimitError,
+    ServerError,
+    ServiceError,
+    TransportError,
+    UnsupportedOperationError,
+)
+from doctrans_async._models import (
+    BatchStatus,
+    DocumentPage,
+    DocumentStatus,
+    ErrorDetail,
+    Status,
+    StatusSummary,
+)
+from doctrans_async._polling import PollPolicy
+from doctrans_async._retry import RetryPolicy
 from doctrans_async._version import __version__
+from doctrans_async._versions import ApiVersion
 
-__all__ = ["__version__"]
+__all__ = [
+    "ApiVersion",
+    "AuthenticationError",
+    "BatchStatus",
+    "ClientClosedError",
+    "Clock",
+    "ContinuationLinkError",
+    "DocumentPage",
+    "DocumentStatus",
+    "DocumentTranslationClient",
+    "DocumentTranslationError",
+    "ErrorDetail",
+    "InvalidRequestError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "PollPolicy",
+    "PollingTimeoutError",
+    "RateLimitError",
+    "RetryPolicy",
+    "ServerError",
+    "ServiceError",
+    "Status",
+    "StatusSummary",
+    "SystemClock",
+    "TransportError",
+    "UnsupportedOperationError",
+    "VirtualClock",
+    "__version__",
+]

@@ -1,0 +1,139 @@
+"""The values the service returns, as frozen attrs classes with snake_case fields.
+
+JSON is turned into these by the one converter in :mod:`doctrans_async._converter`; unknown fields are ignored,
+so newer API versions that add fields never break parsing.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+__all__ = [
+    "BatchStatus",
+    "DocumentPage",
+    "DocumentStatus",
+    "ErrorDetail",
+    "Status",
+    "StatusSummary",
+]
+
+
+class Status(enum.StrEnum):
+    """The status of a batch or a document.
+
+    The wire spells cancellation two ways (``Cancelled``/``Canceled``, ``Cancelling``/``Canceling``); both map to
+    one member. A status this library has never seen parses to a non-member ``Status`` whose ``str()`` is the wire
+    text and which is never terminal, so a new service state cannot break a poll loop.
+    """
+
+    NOT_STARTED = "NotStarted"
+    RUNNING = "Running"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    CANCELING = "Cancelling"
+    CANCELED = "Cancelled"
+    VALIDATION_FAILED = "ValidationFailed"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Status | None:
+        if not isinstance(value, str):
+            return None
+        known = _BY_FOLDED_TEXT.get(value.lower())
+        if known is not None:
+            return known
+        unknown = str.__new__(cls, value)
+        unknown._name_ = "UNKNOWN"
+        unknown._value_ = value
+        return unknown
+
+    @property
+    def is_terminal(self) -> bool:
+        """True for Succeeded, Failed, Canceled and ValidationFailed: the status will not change again."""
+        return self in _TERMINAL
+
+    @property
+    def is_known(self) -> bool:
+        """False for a status string this library does not know."""
+        return self._name_ != "UNKNOWN"
+
+
+_TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.VALIDATION_FAILED})
+_BY_FOLDED_TEXT = {member.value.lower(): member for member in Status} | {
+    "canceled": Status.CANCELED,
+    "canceling": Status.CANCELING,
+}
+
+
+@attrs.frozen
+class ErrorDetail:
+    """An error as the service describes it; ``inner_error`` nests the same shape."""
+
+    code: str
+    message: str
+    target: str | None = None
+    inner_error: ErrorDetail | None = None
+
+
+@attrs.frozen
+class StatusSummary:
+    """Counts of a batch's documents by state."""
+
+    total: int
+    failed: int
+    success: int
+    in_progress: int
+    not_yet_started: int
+    cancelled: int
+    total_character_charged: int = 0
+
+    @property
+    def finished(self) -> int:
+        """Documents that will not change again (succeeded, failed or cancelled)."""
+        return self.success + self.failed + self.cancelled
+
+
+@attrs.frozen
+class BatchStatus:
+    """The status of one batch (translation operation)."""
+
+    id: str
+    status: Status
+    created_at: datetime
+    last_action_at: datetime
+    summary: StatusSummary
+    error: ErrorDetail | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the batch has finished, whatever the outcome."""
+        return self.status.is_terminal
+
+
+@attrs.frozen
+class DocumentStatus:
+    """The status of one document of a batch. ``progress`` runs from 0.0 to 1.0."""
+
+    id: str
+    status: Status
+    to: str
+    created_at: datetime
+    last_action_at: datetime
+    progress: float = 0.0
+    path: str | None = None
+    source_path: str | None = None
+    character_charged: int = 0
+    error: ErrorDetail | None = None
+
+
+@attrs.frozen
+class DocumentPage:
+    """One page of a document listing, with the link to the next page (``None`` on the last page).
+
+    Keep ``next_link`` to resume the listing later (``resume_from=``).
+    """
+
+    items: list[DocumentStatus]
+    next_link: str | None

@@ -1,0 +1,62 @@
+"""The paginator: follows continuation links as given, page by page, without loss, loops or leaks.
+
+gidgethub's shape: a flat loop in an async generator. Each page is fetched by a callable that already retries
+(a failed page k is retried alone, so nothing is lost or yielded twice); every next link is checked before it is
+followed or handed to the caller as a resume token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+
+from doctrans_async._errors import ContinuationLinkError
+from doctrans_async._models import DocumentPage
+from doctrans_async._sansio import Endpoint, Request, check_next_link
+
+__all__ = ["first_request_for_resume", "iter_pages"]
+
+
+def first_request_for_resume(endpoint: Endpoint, link: str, seen: set[str]) -> Request:
+    """The request that resumes a listing at ``link`` (a page's ``next_link``), checked like any next link."""
+    checked = check_next_link(link, current_url=endpoint.url, origin=endpoint.origin, seen=seen)
+    if checked is None:
+        raise ValueError("resume_from must be a non-empty next link")
+    return endpoint.follow(checked)
+
+
+async def iter_pages(
+    fetch: Callable[[Request], Awaitable[DocumentPage]],
+    first: Request,
+    *,
+    endpoint: Endpoint,
+    top: int | None,
+    max_pages: int,
+    seen: set[str] | None = None,
+) -> AsyncGenerator[DocumentPage, None]:
+    """Yield the pages of a listing starting at ``first``.
+
+    Never yields more than ``top`` items in all (the service should honour ``top``; we make sure). Each yielded
+    page's ``next_link`` is the checked absolute URL of the next page, or ``None`` when the listing is over.
+    """
+    seen = {first.url} if seen is None else seen | {first.url}
+    remaining = top
+    request: Request | None = first
+    pages = 0
+    while request is not None:
+        page = await fetch(request)
+        pages += 1
+        items = page.items
+        if remaining is not None:
+            items = items[:remaining]
+            remaining -= len(items)
+        link = None
+        if remaining != 0:
+            link = check_next_link(
+                page.next_link, current_url=request.url, origin=endpoint.origin, seen=seen
+            )
+        if link is not None and pages >= max_pages:
+            raise ContinuationLinkError(
+                f"the listing passed {max_pages} pages; stopping a runaway", method="GET", url=link
+            )
+        yield page if items is page.items and link == page.next_link else DocumentPage(items, link)
+        request = endpoint.follow(link) if link is not None else None

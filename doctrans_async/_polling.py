@@ -1,0 +1,117 @@
+"""Polling a batch until it ends: the schedule (pure) and the loop.
+
+The loop is azure-core's, made explicit: fetch; while not terminal: wait, fetch. What it adds is a deadline
+that is never overslept and a schedule that spares the service: the wait between polls is the larger of the
+server's ``Retry-After`` and our own schedule, which backs off while nothing changes, snaps back when the batch
+moves, and never polls more often than a fraction of the batch's age (a one-hour batch costs about 200 polls,
+not 3,600).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import attrs
+
+from doctrans_async._clock import Clock
+from doctrans_async._errors import PollingTimeoutError
+from doctrans_async._models import BatchStatus, Status, StatusSummary
+
+__all__ = ["PollPolicy", "PollSchedule", "StatusCallback", "wait_until_terminal", "watch_statuses"]
+
+StatusCallback = Callable[[BatchStatus], object]
+"""A plain or async callable that sees every status fetched."""
+
+
+def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
+
+
+@attrs.frozen
+class PollPolicy:
+    """How often :meth:`~doctrans_async.DocumentTranslationClient.wait_for_completion` polls.
+
+    After a poll that shows movement (a new status or new summary counts) the next wait is
+    ``initial_interval``; each poll that shows no change multiplies it by ``growth``, up to ``max_interval``.
+    The wait is never below ``age_fraction`` times the time already spent waiting (capped at ``max_interval``),
+    nor below the server's ``Retry-After``.
+    """
+
+    initial_interval: float = attrs.field(default=1.0, validator=_positive)
+    max_interval: float = attrs.field(default=30.0, validator=_positive)
+    growth: float = attrs.field(default=1.5, validator=_positive)
+    age_fraction: float = attrs.field(default=0.05, validator=attrs.validators.ge(0.0))
+
+
+class PollSchedule:
+    """The waits between polls of one batch. Pure: fed statuses and times, it returns seconds."""
+
+    def __init__(self, policy: PollPolicy, started_at: float) -> None:
+        self._policy = policy
+        self._started_at = started_at
+        self._interval = policy.initial_interval
+        self._last: tuple[Status, StatusSummary] | None = None
+
+    def next_wait(self, status: BatchStatus, *, retry_after: float | None, now: float) -> float:
+        """Seconds to wait after seeing ``status`` at ``now`` (with the response's ``Retry-After``)."""
+        policy = self._policy
+        seen = (status.status, status.summary)
+        if self._last is None or seen != self._last:
+            self._interval = policy.initial_interval
+        else:
+            self._interval = min(self._interval * policy.growth, policy.max_interval)
+        self._last = seen
+        age_floor = min(policy.age_fraction * (now - self._started_at), policy.max_interval)
+        return max(self._interval, age_floor, retry_after or 0.0)
+
+
+async def watch_statuses(
+    fetch: Callable[[float | None], Awaitable[tuple[BatchStatus, float | None]]],
+    *,
+    policy: PollPolicy,
+    clock: Clock,
+    timeout: float | None,
+) -> AsyncGenerator[BatchStatus, None]:
+    """Yield every status ``fetch(deadline)`` returns until a terminal one (yielded last).
+
+    ``fetch`` returns a status and the response's ``Retry-After``. With ``timeout``, no wait passes the
+    deadline: when the next poll would come after it, the loop waits out the time left and raises
+    :class:`PollingTimeoutError` carrying the last status.
+    """
+    if timeout is not None and timeout < 0:
+        raise ValueError(f"timeout must be >= 0, got {timeout}")
+    started = clock.monotonic()
+    deadline = None if timeout is None else started + timeout
+    schedule = PollSchedule(policy, started)
+    while True:
+        status, retry_after = await fetch(deadline)
+        yield status
+        if status.is_terminal:
+            return
+        wait = schedule.next_wait(status, retry_after=retry_after, now=clock.monotonic())
+        if deadline is not None and clock.monotonic() + wait >= deadline:
+            await clock.sleep(deadline - clock.monotonic())
+            raise PollingTimeoutError(
+                f"batch {status.id} was still {status.status} after {timeout:g}s",
+                last_status=status,
+            )
+        await clock.sleep(wait)
+
+
+async def wait_until_terminal(
+    statuses: AsyncIterator[BatchStatus], on_status: StatusCallback | None
+) -> BatchStatus:
+    """Drain ``statuses``, showing each to ``on_status``; return the last (terminal) one."""
+    last: BatchStatus | None = None
+    async for status in statuses:
+        last = status
+        if on_status is not None:
+            result = on_status(status)
+            if inspect.isawaitable(result):
+                await result
+    if last is None:
+        raise AssertionError("a status stream ends only after yielding a terminal status")
+    return last

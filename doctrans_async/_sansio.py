@@ -1,0 +1,396 @@
+"""The protocol, with no I/O: requests are built and responses interpreted here, by pure functions.
+
+Nothing in this module touches a socket, an event loop or aiohttp: (status, headers, body) go in, a model or an
+exception comes out. The aiohttp layer in :mod:`doctrans_async._client` only sends and receives.
+
+Credentials are deliberately absent from :class:`Request`: the transport adds them at send time, and only for
+the configured origin, so no request object, error or log line can carry the key.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import attrs
+import cattrs
+
+from doctrans_async._converter import structure_batch, structure_documents, structure_error
+from doctrans_async._errors import (
+    AuthenticationError,
+    ContinuationLinkError,
+    InvalidRequestError,
+    MalformedResponseError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    ServiceError,
+)
+from doctrans_async._models import BatchStatus, DocumentPage, ErrorDetail
+from doctrans_async._versions import ApiVersion, layout_of
+
+__all__ = [
+    "MAX_INT32",
+    "Endpoint",
+    "Origin",
+    "Request",
+    "Response",
+    "check_next_link",
+    "error_for",
+    "origin_of",
+    "parse_batch_status",
+    "parse_document_page",
+    "parse_retry_after",
+    "request_id_of",
+]
+
+MAX_INT32 = 2_147_483_647
+"""The largest ``top``/``skip`` the service accepts."""
+
+Origin = tuple[str, str, int]
+"""(scheme, host, port), lower-cased, port defaulted: what decides where credentials may go."""
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@attrs.frozen
+class Request:
+    """A request to send: method and absolute, already-encoded URL. Never holds credentials."""
+
+    method: str
+    url: str
+    body: bytes | None = None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+@attrs.frozen
+class Response:
+    """A received response. ``headers`` keys are lower-cased (see :meth:`build`)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    @classmethod
+    def build(cls, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Response:
+        """Make a response from raw parts, folding header names to lower case."""
+        return cls(status, {name.lower(): value for name, value in headers}, body)
+
+
+def origin_of(url: str) -> Origin:
+    """The origin of an absolute http(s) URL; ``ValueError`` for anything else."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError("not an absolute http(s) URL")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("URL carries user information")
+    return scheme, parts.hostname.lower(), parts.port or _DEFAULT_PORTS[scheme]
+
+
+def _query(pairs: Iterable[tuple[str, object]]) -> str:
+    # '$' stays literal: '$top' is what the v1.x spec and service use, not '%24top'.
+    encoded = "&".join(
+        f"{quote(name, safe='$')}={quote(str(value), safe=',')}" for name, value in pairs
+    )
+    return f"?{encoded}" if encoded else ""
+
+
+def _check_range(name: str, value: int | None, low: int, high: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+
+
+def _strip_slash(url: str) -> str:
+    return url.rstrip("/")
+
+
+@attrs.frozen
+class Endpoint:
+    """One service endpoint at one API version: builds the requests for it.
+
+    ``url`` is the resource's origin (``https://<name>.cognitiveservices.azure.com``), optionally with a path
+    prefix (a proxy); a trailing slash is ignored.
+    """
+
+    url: str = attrs.field(converter=_strip_slash)
+    version: ApiVersion = attrs.field(converter=ApiVersion)
+    origin: Origin = attrs.field(init=False)
+
+    @origin.default
+    def _origin(self) -> Origin:
+        parts = urlsplit(self.url)
+        if parts.query or parts.fragment:
+            raise ValueError("the endpoint must not have a query or fragment")
+        try:
+            return origin_of(self.url)
+        except ValueError as exc:
+            raise ValueError(f"the endpoint must be an http(s) origin without credentials: {exc}") from None
+
+    def _url(self, path: str, params: Iterable[tuple[str, object]] = ()) -> str:
+        layout = layout_of(self.version)
+        return f"{self.url}{layout.base_path}{path}{_query([*params, *layout.query])}"
+
+    def batch_status(self, batch_id: str) -> Request:
+        """``GET /batches/{id}``."""
+        return Request("GET", self._url(f"/batches/{_segment(batch_id)}"))
+
+    def documents(
+        self,
+        batch_id: str,
+        *,
+        top: int | None = None,
+        skip: int | None = None,
+        page_size: int | None = None,
+    ) -> Request:
+        """``GET /batches/{id}/documents``: the first page of a listing.
+
+        ``page_size`` is sent only where the version has a page-size parameter (v1.0 and later).
+        """
+        _check_range("top", top, 0, MAX_INT32)
+        _check_range("skip", skip, 0, MAX_INT32)
+        _check_range("page_size", page_size, 1, 100)
+        layout = layout_of(self.version)
+        params: list[tuple[str, object]] = []
+        if top is not None:
+            params.append((layout.top, top))
+        if skip is not None:
+            params.append((layout.skip, skip))
+        if page_size is not None and layout.page_size is not None:
+            params.append((layout.page_size, page_size))
+        return Request("GET", self._url(f"/batches/{_segment(batch_id)}/documents", params))
+
+    def follow(self, link: str) -> Request:
+        """A GET of a continuation link already checked by :func:`check_next_link`."""
+        return Request("GET", link)
+
+
+def _segment(value: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"an id must be a non-empty string, got {value!r}")
+    # An id is one path segment: '/', '?', '..' must not steer the request elsewhere.
+    return quote(value, safe="")
+
+
+def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set[str]) -> str | None:
+    """Validate a page's continuation link; return the absolute URL to fetch, or ``None`` at the end.
+
+    ``""`` and ``null`` mean no more pages. A relative link is resolved against the page it came on. The link
+    is otherwise followed as given (opaque), but only if it stays on ``origin`` (the credentials go nowhere
+    else) and was not seen before in this listing (``seen`` is updated). Raises :class:`ContinuationLinkError`.
+    """
+    if link is None or link == "":
+        return None
+    if not isinstance(link, str):
+        raise ContinuationLinkError(
+            f"the next link is a {type(link).__name__}, not a string", method="GET", url=current_url
+        )
+    absolute = urljoin(current_url, link)
+    try:
+        link_origin = origin_of(absolute)
+    except ValueError as exc:
+        raise ContinuationLinkError(
+            f"refusing to follow a next link that is {exc}", method="GET", url=_redact(absolute)
+        ) from None
+    if link_origin != origin:
+        raise ContinuationLinkError(
+            "refusing to follow a next link to another origin "
+            f"({link_origin[0]}://{link_origin[1]}:{link_origin[2]}); credentials stay on the endpoint",
+            method="GET",
+            url=_redact(absolute),
+        )
+    if absolute in seen:
+        raise ContinuationLinkError(
+            "the service repeated a next link; stopping instead of looping", method="GET", url=absolute
+        )
+    seen.add(absolute)
+    return absolute
+
+
+def _redact(url: str) -> str:
+    # A link we refuse may carry anything; keep only what identifies it.
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+# --- responses -------------------------------------------------------------------------------------------
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The service's request id (``apim-request-id``, else ``x-requestid``) from lower-cased headers."""
+    return headers.get("apim-request-id") or headers.get("x-requestid")
+
+
+def parse_retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
+    """Seconds the server asks us to wait, or ``None`` if it asks nothing usable.
+
+    Reads ``retry-after-ms`` (milliseconds), then ``retry-after`` as seconds (integer or fractional) or an
+    HTTP-date (relative to ``now``; a date in the past means 0). Negative, non-finite or unparsable values are
+    ignored. The value is returned as given; capping is the retry policy's business.
+    """
+    millis = _non_negative_number(headers.get("retry-after-ms"))
+    if millis is not None:
+        return millis / 1000.0
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    seconds = _non_negative_number(raw)
+    if seconds is not None:
+        return seconds
+    return _seconds_until(raw, now)
+
+
+_NUMBER = re.compile(r"\s*[0-9]+(\.[0-9]+)?\s*")
+
+
+def _non_negative_number(raw: str | None) -> float | None:
+    if raw is None or not _NUMBER.fullmatch(raw):
+        return None
+    value = float(raw)
+    return value if math.isfinite(value) else None
+
+
+def _seconds_until(http_date: str, now: datetime) -> float | None:
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+_ERROR_CLASSES: dict[int, type[ServiceError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: AuthenticationError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def error_for(request: Request, response: Response, now: datetime) -> ServiceError:
+    """The typed error for an error response, read tolerantly: a proxy's HTML page still gives a
+    :class:`ServiceError` with the status, a code from the reason phrase and a snippet of the body."""
+    status = response.status
+    cls = _ERROR_CLASSES.get(status) or (ServerError if status >= 500 else ServiceError)
+    detail = _error_detail(response)
+    return cls(
+        status=status,
+        code=detail.code,
+        message=detail.message,
+        target=detail.target,
+        inner_error=detail.inner_error,
+        request_id=request_id_of(response.headers),
+        retry_after=parse_retry_after(response.headers, now),
+        method=request.method,
+        url=request.url,
+    )
+
+
+def _error_detail(response: Response) -> ErrorDetail:
+    try:
+        payload = json.loads(response.body)
+        detail = structure_error(payload["error"])
+    except (ValueError, TypeError, KeyError, cattrs.BaseValidationError):
+        return _detail_from_text(response)
+    return detail
+
+
+def _detail_from_text(response: Response) -> ErrorDetail:
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = "Unknown status"
+    text = response.body[:200].decode("utf-8", "replace")
+    snippet = " ".join(re.sub(r"<[^>]*>", " ", text).split())
+    content_type = response.headers.get("content-type", "no content type")
+    message = f"{reason} ({content_type}, {len(response.body)} bytes)"
+    if snippet:
+        message += f": {snippet}"
+    return ErrorDetail(code=reason.replace(" ", ""), message=message)
+
+
+def _json_body(request: Request, response: Response) -> Any:
+    try:
+        return json.loads(response.body)
+    except ValueError as exc:
+        raise _malformed(
+            request, response, f"the body is not valid JSON ({exc})", transient=True
+        ) from None
+
+
+def _malformed(
+    request: Request, response: Response, why: str, *, transient: bool = False
+) -> MalformedResponseError:
+    return MalformedResponseError(
+        f"{response.status} response cannot be read: {why}",
+        status=response.status,
+        transient=transient,
+        method=request.method,
+        url=request.url,
+        request_id=request_id_of(response.headers),
+    )
+
+
+def _shape_error(request: Request, response: Response, exc: Exception) -> MalformedResponseError:
+    reasons = (
+        "; ".join(cattrs.transform_error(exc))
+        if isinstance(exc, cattrs.BaseValidationError)
+        else f"{type(exc).__name__}: {exc}"
+    )
+    return _malformed(request, response, f"unexpected shape ({reasons})")
+
+
+def _raise_for_status(request: Request, response: Response, now: datetime) -> None:
+    if not 200 <= response.status < 300:
+        raise error_for(request, response, now)
+
+
+def parse_batch_status(request: Request, response: Response, now: datetime) -> BatchStatus:
+    """A batch status from a ``GET /batches/{id}`` (or cancel) response; raises the typed error otherwise."""
+    _raise_for_status(request, response, now)
+    body = _json_body(request, response)
+    try:
+        return structure_batch(body)
+    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise _shape_error(request, response, exc) from None
+
+
+def parse_document_page(
+    request: Request, response: Response, now: datetime, version: ApiVersion
+) -> DocumentPage:
+    """A page of document statuses and its raw next link (check it with :func:`check_next_link`).
+
+    The next link is read from the version's key and, failing that, from the other generation's key
+    (``@nextLink``/``nextLink``): a client that reads only one silently stops after the first page.
+    """
+    _raise_for_status(request, response, now)
+    body = _json_body(request, response)
+    if not isinstance(body, dict) or not isinstance(body.get("value"), list):
+        raise _malformed(request, response, "expected an object with a 'value' list")
+    try:
+        items = structure_documents(body["value"])
+    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise _shape_error(request, response, exc) from None
+    key = layout_of(version).next_link_key
+    other = "nextLink" if key == "@nextLink" else "@nextLink"
+    link = body.get(key) if body.get(key) is not None else body.get(other)
+    if link is not None and not isinstance(link, str):
+        raise _malformed(request, response, f"the next link is a {type(link).__name__}")
+    return DocumentPage(items=items, next_link=link or None)

@@ -1,0 +1,79 @@
+"""API versions and what differs between them on the wire.
+
+Facts from the public REST specs (TranslatorBatch.json v1.0-preview.1 and v1.0; Azure.AI.DocumentTranslation
+2024-05-01) and the real service; see ``shared/reference/rest-api.md``.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+__all__ = ["ApiVersion", "Layout", "layout_of"]
+
+
+class ApiVersion(enum.StrEnum):
+    """A version of the Document Translation batch API. A plain string equal to a value is accepted wherever
+    an ``ApiVersion`` is."""
+
+    V1_0_PREVIEW_1 = "v1.0-preview.1"
+    V1_0 = "v1.0"
+    V2024_05_01 = "2024-05-01"
+    V2026_03_01 = "2026-03-01"
+
+    @property
+    def is_v1(self) -> bool:
+        """True for the ``/translator/text/batch/v1.x`` generation."""
+        return self in (ApiVersion.V1_0_PREVIEW_1, ApiVersion.V1_0)
+
+
+@attrs.frozen
+class Layout:
+    """Where a version's operations live and how its listings page."""
+
+    base_path: str
+    """Path prefix of every operation, below the endpoint."""
+    query: tuple[tuple[str, str], ...]
+    """Query parameters every call carries (``api-version`` on 2024-05-01 and later)."""
+    top: str
+    skip: str
+    page_size: str | None
+    """The page-size parameter, where the version has one."""
+    next_link_key: str
+    """The key of the continuation link in a page body."""
+    has_filters: bool
+    """Whether listings take ``ids``/``statuses``/date/order filters."""
+
+
+_LAYOUTS = {
+    ApiVersion.V1_0_PREVIEW_1: Layout(
+        "/translator/text/batch/v1.0-preview.1", (), "$top", "$skip", None, "@nextLink", False
+    ),
+    ApiVersion.V1_0: Layout(
+        "/translator/text/batch/v1.0", (), "$top", "$skip", "$maxpagesize", "@nextLink", True
+    ),
+    ApiVersion.V2024_05_01: Layout(
+        "/translator/document",
+        (("api-version", "2024-05-01"),),
+        "top",
+        "skip",
+        "maxpagesize",
+        "nextLink",
+        True,
+    ),
+    ApiVersion.V2026_03_01: Layout(
+        "/translator/document",
+        (("api-version", "2026-03-01"),),
+        "top",
+        "skip",
+        "maxpagesize",
+        "nextLink",
+        True,
+    ),
+}
+
+
+def layout_of(version: ApiVersion) -> Layout:
+    """The wire layout of ``version``."""
+    return _LAYOUTS[version]
