@@ -181,9 +181,7 @@ class DocumentTranslationClient:
                 body = await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             detail = str(exc) or type(exc).__name__
-            raise TransportError(
-                f"no usable response: {detail}", method=request.method, url=request.url
-            ) from exc
+            raise TransportError(f"no usable response: {detail}", method=request.method, url=request.url) from exc
         logger.debug("%s %s -> %d (%d bytes)", request.method, request.url, resp.status, len(body))
         return Response.build(resp.status, resp.headers.items(), body)
 
@@ -196,9 +194,7 @@ class DocumentTranslationClient:
         async def attempt() -> T:
             return parse(await self._send(request, deadline))
 
-        return await call_with_retries(
-            attempt, policy=self._retry, clock=self._clock, deadline=deadline
-        )
+        return await call_with_retries(attempt, policy=self._retry, clock=self._clock, deadline=deadline)
 
     # --- operations --------------------------------------------------------------------------------------
 
@@ -207,9 +203,7 @@ class DocumentTranslationClient:
         status, _ = await self._fetch_status(batch_id, None)
         return status
 
-    async def _fetch_status(
-        self, batch_id: str, deadline: float | None
-    ) -> tuple[BatchStatus, float | None]:
+    async def _fetch_status(self, batch_id: str, deadline: float | None) -> tuple[BatchStatus, float | None]:
         request = self._endpoint.batch_status(batch_id)
 
         def parse(response: Response) -> tuple[BatchStatus, float | None]:
@@ -249,14 +243,10 @@ class DocumentTranslationClient:
         async def fetch(request: Request) -> DocumentPage:
             return await self._call(
                 request,
-                lambda response: parse_document_page(
-                    request, response, self._clock.utcnow(), version
-                ),
+                lambda response: parse_document_page(request, response, self._clock.utcnow(), version),
             )
 
-        pages = iter_pages(
-            fetch, first, endpoint=self._endpoint, top=top, max_pages=self._max_pages, seen=seen
-        )
+        pages = iter_pages(fetch, first, endpoint=self._endpoint, top=top, max_pages=self._max_pages, seen=seen)
         async with contextlib.aclosing(pages):
             async for page in pages:
                 yield page
@@ -274,9 +264,7 @@ class DocumentTranslationClient:
 
         Arguments as for :meth:`iter_document_pages`. A page that fails is retried alone.
         """
-        pages = self.iter_document_pages(
-            batch_id, top=top, skip=skip, page_size=page_size, resume_from=resume_from
-        )
+        pages = self.iter_document_pages(batch_id, top=top, skip=skip, page_size=page_size, resume_from=resume_from)
         async with contextlib.aclosing(pages):
             async for page in pages:
                 for document in page.items:

@@ -53,9 +53,7 @@ class DocumentTranslationError(Exception):
 class _RequestError(DocumentTranslationError):
     """An error about one request: knows its method, URL and, when known, the service's request id."""
 
-    def __init__(
-        self, message: str, *, method: str = "", url: str = "", request_id: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, method: str = "", url: str = "", request_id: str | None = None) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
@@ -92,9 +90,7 @@ class ServiceError(_RequestError):
         method: str = "",
         url: str = "",
     ) -> None:
-        super().__init__(
-            f"{status} {code}: {message}", method=method, url=url, request_id=request_id
-        )
+        super().__init__(f"{status} {code}: {message}", method=method, url=url, request_id=request_id)
         self.status = status
         self.code = code
         self.message = message

@@ -51,9 +51,7 @@ async def iter_pages(
             remaining -= len(items)
         link = None
         if remaining != 0:
-            link = check_next_link(
-                page.next_link, current_url=request.url, origin=endpoint.origin, seen=seen
-            )
+            link = check_next_link(page.next_link, current_url=request.url, origin=endpoint.origin, seen=seen)
         if link is not None and pages >= max_pages:
             raise ContinuationLinkError(
                 f"the listing passed {max_pages} pages; stopping a runaway", method="GET", url=link

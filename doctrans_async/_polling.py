@@ -101,9 +101,7 @@ async def watch_statuses(
         await clock.sleep(wait)
 
 
-async def wait_until_terminal(
-    statuses: AsyncIterator[BatchStatus], on_status: StatusCallback | None
-) -> BatchStatus:
+async def wait_until_terminal(statuses: AsyncIterator[BatchStatus], on_status: StatusCallback | None) -> BatchStatus:
     """Drain ``statuses``, showing each to ``on_status``; return the last (terminal) one."""
     last: BatchStatus | None = None
     async for status in statuses:

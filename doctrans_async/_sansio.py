@@ -99,9 +99,7 @@ def origin_of(url: str) -> Origin:
 
 def _query(pairs: Iterable[tuple[str, object]]) -> str:
     # '$' stays literal: '$top' is what the v1.x spec and service use, not '%24top'.
-    encoded = "&".join(
-        f"{quote(name, safe='$')}={quote(str(value), safe=',')}" for name, value in pairs
-    )
+    encoded = "&".join(f"{quote(name, safe='$')}={quote(str(value), safe=',')}" for name, value in pairs)
     return f"?{encoded}" if encoded else ""
 
 
@@ -330,14 +328,10 @@ def _json_body(request: Request, response: Response) -> Any:
     try:
         return json.loads(response.body)
     except ValueError as exc:
-        raise _malformed(
-            request, response, f"the body is not valid JSON ({exc})", transient=True
-        ) from None
+        raise _malformed(request, response, f"the body is not valid JSON ({exc})", transient=True) from None
 
 
-def _malformed(
-    request: Request, response: Response, why: str, *, transient: bool = False
-) -> MalformedResponseError:
+def _malformed(request: Request, response: Response, why: str, *, transient: bool = False) -> MalformedResponseError:
     return MalformedResponseError(
         f"{response.status} response cannot be read: {why}",
         status=response.status,
@@ -372,9 +366,7 @@ def parse_batch_status(request: Request, response: Response, now: datetime) -> B
         raise _shape_error(request, response, exc) from None
 
 
-def parse_document_page(
-    request: Request, response: Response, now: datetime, version: ApiVersion
-) -> DocumentPage:
+def parse_document_page(request: Request, response: Response, now: datetime, version: ApiVersion) -> DocumentPage:
     """A page of document statuses and its raw next link (check it with :func:`check_next_link`).
 
     The next link is read from the version's key and, failing that, from the other generation's key

@@ -50,9 +50,7 @@ _LAYOUTS = {
     ApiVersion.V1_0_PREVIEW_1: Layout(
         "/translator/text/batch/v1.0-preview.1", (), "$top", "$skip", None, "@nextLink", False
     ),
-    ApiVersion.V1_0: Layout(
-        "/translator/text/batch/v1.0", (), "$top", "$skip", "$maxpagesize", "@nextLink", True
-    ),
+    ApiVersion.V1_0: Layout("/translator/text/batch/v1.0", (), "$top", "$skip", "$maxpagesize", "@nextLink", True),
     ApiVersion.V2024_05_01: Layout(
         "/translator/document",
         (("api-version", "2024-05-01"),),
