@@ -1,0 +1,44 @@
+"""Developer tasks. Each session installs what it needs into its own virtualenv.
+
+    nox -s demo        the whole product against the embedded emulator
+    nox -s tests       the test suite (what CI runs)
+    nox -s lint        ruff
+    nox -s typecheck   mypy --strict
+    nox -s bench       benchmarks against plain aiohttp and the official SDK
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run `doctrans demo`: an emulated batch, waited on with a live progress bar, then listed."""
+    session.install("-e", ".[cli]")
+    session.run("doctrans", "demo", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (warnings are errors)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style with ruff."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check the package, tests and examples with mypy --strict."""
+    session.install("-e", ".[test]", "mypy")
+    session.run("mypy")
