@@ -1,0 +1,222 @@
+"""A local emulator of the Document Translation batch service (think Azurite, moto).
+
+It serves every API version's URL layout on one loopback port, with the real service's wire shapes, headers,
+paging and errors, and batches that progress in simulated time::
+
+    async with Emulator(clock=clock) as emu:
+        batch_id = emu.add_batch(documents=100, seconds=3600, failures=3)
+        ...  # point a client at emu.endpoint with emu.key
+
+Share one :class:`~doctrans_async._clock.VirtualClock` between the client and the emulator and an hour-long batch
+completes as fast as the client polls. :attr:`Emulator.faults` scripts failures per route; :attr:`Emulator.requests`
+logs what arrived. Run it standalone with ``python -m doctrans_async.emulator``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+
+from aiohttp import web
+
+from doctrans_async._clock import Clock, SystemClock
+from doctrans_async.emulator._app import DIALECTS, RequestRecord, Settings, Site, make_app
+from doctrans_async.emulator._faults import ROUTES, Fault, FaultKind, Faults
+from doctrans_async.emulator._state import Outcome, Service, Status
+
+__all__ = ["ROUTES", "Emulator", "Fault", "FaultKind", "Faults", "Outcome", "RequestRecord", "Status"]
+
+
+class Emulator:
+    """The emulated service; an async context manager that listens on ``host:port`` (port 0: any free port).
+
+    Args:
+        host: where to listen; loopback unless you mean otherwise.
+        port: the port, 0 for a free one (read it back from :attr:`port`).
+        clock: the time batches progress in (default: the system clock).
+        key: the ``Ocp-Apim-Subscription-Key`` accepted (default: a random token, see :attr:`key`).
+        tokens: bearer tokens accepted in ``Authorization: Bearer …``.
+        page_size: the server page size of list routes (the real one is 50).
+        retry_after: seconds sent as ``Retry-After`` on batch status responses; None sends none, as recorded.
+        seed: makes batch and document ids, failing documents and timestamps' last digit reproducible.
+        start_documents, start_seconds, start_failures: the shape of batches started through ``POST batches``.
+        cancel_seconds: simulated time a cancel spends in Cancelling.
+        foreign_host: the host of foreign-origin next links; also served (best effort) when listening on
+            127.0.0.1, so a client that follows one shows up in :attr:`requests`.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
+        key: str | None = None,
+        tokens: Iterable[str] = (),
+        page_size: int = 50,
+        retry_after: int | None = None,
+        seed: int = 0,
+        start_documents: int = 10,
+        start_seconds: float = 10.0,
+        start_failures: int = 0,
+        cancel_seconds: float = 2.0,
+        foreign_host: str = "127.0.0.2",
+    ) -> None:
+        if page_size < 1:
+            raise ValueError(f"page_size must be >= 1, not {page_size}")
+        self.host = host
+        self._wanted_port = port
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.key = key if key is not None else secrets.token_hex(16)
+        settings = Settings(
+            key=self.key,
+            tokens=frozenset(tokens),
+            page_size=page_size,
+            retry_after=retry_after,
+            start_documents=start_documents,
+            start_seconds=start_seconds,
+            start_failures=start_failures,
+            foreign_host=foreign_host,
+        )
+        self._site = Site(Service(seed=seed, cancel_seconds=cancel_seconds), self.clock, Faults(), settings)
+        self.app: web.Application = make_app(self._site)
+        """The aiohttp application, for embedding in your own runner instead of :meth:`start`."""
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    @property
+    def faults(self) -> Faults:
+        """The fault plan: ``emu.faults.script("documents", [Fault.http(503, retry_after=1), None])``."""
+        return self._site.faults
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request received so far, oldest first (a copy)."""
+        return list(self._site.log)
+
+    def reset_log(self) -> None:
+        """Forget the requests received so far."""
+        self._site.log.clear()
+
+    @property
+    def port(self) -> int:
+        """The port listened on (known once started)."""
+        if self._port is None:
+            raise RuntimeError("the emulator is not started")
+        return self._port
+
+    @property
+    def endpoint(self) -> str:
+        """The service endpoint to give a client, e.g. ``http://127.0.0.1:54321`` (no trailing slash)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def base_url(self, version: str = "2024-05-01") -> str:
+        """The URL ``/batches`` hangs off in ``version``'s layout (2024+ also needs ``?api-version=``)."""
+        return f"{self.endpoint}{DIALECTS[version].base}"
+
+    def batch_url(self, batch_id: str, version: str = "2024-05-01") -> str:
+        """The status URL of a batch in ``version``'s layout, as an ``Operation-Location`` would give it."""
+        query = f"?api-version={version}" if DIALECTS[version].in_query else ""
+        return f"{self.base_url(version)}/batches/{batch_id}{query}"
+
+    def add_batch(
+        self,
+        *,
+        documents: int | Sequence[str] = 10,
+        seconds: float = 10.0,
+        outcome: Outcome = "Succeeded",
+        failures: int = 0,
+        target_language: str = "fr",
+        batch_id: str | None = None,
+        source_url: str = "https://emulated.blob.core.windows.net/source",
+        target_url: str = "https://emulated.blob.core.windows.net/target",
+    ) -> str:
+        """Seed a batch created now; returns its id.
+
+        ``documents`` is a count or a list of file names. The batch runs for ``seconds`` of emulator-clock time:
+        NotStarted, then Running while documents start and finish, then Succeeded (Failed if every document
+        failed). ``failures`` documents end Failed with a document error; ``outcome="Failed"`` fails them all;
+        ``outcome="ValidationFailed"`` makes the batch fail validation at once, with the recorded error.
+        """
+        batch = self._site.service.add(
+            now=self.clock.monotonic(),
+            utcnow=self.clock.utcnow(),
+            documents=documents,
+            seconds=seconds,
+            failures=failures,
+            outcome=outcome,
+            language=target_language,
+            source_url=source_url,
+            target_url=target_url,
+            batch_id=batch_id,
+        )
+        return batch.id
+
+    def cancel_batch(self, batch_id: str) -> None:
+        """Cancel a batch as ``DELETE batches/{id}`` would (raises KeyError if unknown)."""
+        batch = self._site.service.get(batch_id)
+        if batch is None:
+            raise KeyError(batch_id)
+        batch.cancel(self.clock.monotonic())
+
+    def batch_status(self, batch_id: str) -> Status:
+        """A batch's status now, without a request (raises KeyError if unknown)."""
+        batch = self._site.service.get(batch_id)
+        if batch is None:
+            raise KeyError(batch_id)
+        return batch.view(self.clock.monotonic()).status
+
+    async def start(self) -> None:
+        """Listen on ``host:port``; idempotent."""
+        if self._runner is not None:
+            return
+        runner = web.AppRunner(self.app, access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self._wanted_port)
+            await site.start()
+            self._port = _bound_port(runner)
+            await self._serve_foreign_origin(runner)
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+
+    async def _serve_foreign_origin(self, runner: web.AppRunner) -> None:
+        # Where 127.0.0.2 exists (Linux), answering there lets a test see a client leak its key to another origin.
+        if self.host != "127.0.0.1":
+            return
+        with contextlib.suppress(OSError):
+            await web.TCPSite(runner, self._site.settings.foreign_host, self.port).start()
+
+    async def close(self) -> None:
+        """Stop listening and close open connections; idempotent."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        where = self.endpoint if self._port is not None else "not started"
+        return f"Emulator({where})"
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple):
+            return int(address[1])
+    raise RuntimeError("the emulator is not listening on a TCP port")

@@ -1,0 +1,139 @@
+"""``python -m doctrans_async.emulator``: run the emulator until Ctrl-C or SIGTERM.
+
+It prints the endpoint, key and seeded batch ids to use: one human line, or with ``--json`` one JSON line on stdout
+(the human line then goes to stderr) that a parent process can read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import json
+import signal
+import sys
+from collections.abc import Sequence
+
+import attrs
+
+from doctrans_async.emulator import Emulator
+
+
+@attrs.frozen
+class BatchSpec:
+    """``DOCS:SECONDS[:FAILURES]`` from ``--batch``."""
+
+    documents: int
+    seconds: float
+    failures: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> BatchSpec:
+        parts = text.split(":")
+        try:
+            if len(parts) not in (2, 3):
+                raise ValueError(text)
+            failures = int(parts[2]) if len(parts) == 3 else 0
+            return cls(int(parts[0]), float(parts[1]), failures)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected DOCS:SECONDS[:FAILURES], got {text!r}") from None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names only this machine (``localhost`` or a loopback address)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(
+        prog="python -m doctrans_async.emulator",
+        description="Emulate the Azure AI Translator Document Translation batch API locally.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port, 0 for any free one (default 8080)")
+    p.add_argument("--key", help="subscription key to accept (default: a random one, printed)")
+    p.add_argument("--page-size", type=int, default=50, help="server page size of lists (default 50)")
+    p.add_argument("--retry-after", type=int, help="send Retry-After: S on batch status responses")
+    p.add_argument("--seed", type=int, default=0, help="seed for ids and failing documents")
+    p.add_argument(
+        "--batch",
+        type=BatchSpec.parse,
+        action="append",
+        default=[],
+        metavar="DOCS:SECONDS[:FAILURES]",
+        help="seed a batch (repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON line on stdout")
+    p.add_argument(
+        "--allow-non-loopback",
+        action="store_true",
+        help="allow listening on an address other machines can reach",
+    )
+    return p
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Start, announce, and wait for a stop signal."""
+    emulator = Emulator(
+        host=args.host,
+        port=args.port,
+        key=args.key,
+        page_size=args.page_size,
+        retry_after=args.retry_after,
+        seed=args.seed,
+    )
+    async with emulator:
+        batches = [
+            emulator.add_batch(documents=b.documents, seconds=b.seconds, failures=b.failures) for b in args.batch
+        ]
+        announce(emulator, batches, as_json=args.json)
+        await _until_stopped()
+
+
+def announce(emulator: Emulator, batches: Sequence[str], *, as_json: bool) -> None:
+    """Tell the user (and a parent process) where the emulator is."""
+    human = f"doctrans emulator listening on {emulator.endpoint}  key: {emulator.key}"
+    if batches:
+        human += "  batches: " + ", ".join(batches)
+    if as_json:
+        info = {"endpoint": emulator.endpoint, "key": emulator.key, "port": emulator.port, "batches": batches}
+        print(human, file=sys.stderr, flush=True)
+        print(json.dumps(info), flush=True)
+    else:
+        print(human, flush=True)
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Windows has no signal handlers on the loop; Ctrl-C still arrives as KeyboardInterrupt there.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the emulator; returns the exit status."""
+    args = parser().parse_args(argv)
+    if not is_loopback(args.host) and not args.allow_non_loopback:
+        print(
+            f"refusing to listen on {args.host}: not a loopback address "
+            "(the emulator accepts any client; pass --allow-non-loopback if you mean it)",
+            file=sys.stderr,
+        )
+        return 2
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
