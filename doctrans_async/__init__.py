@@ -4,6 +4,7 @@ Start with :class:`DocumentTranslationClient`; :mod:`doctrans_async.emulator` ru
 service, and :mod:`doctrans_async.testing` gives its pytest fixture.
 """
 
+from doctrans_async._auth import AccessTokenLike, AsyncTokenCredential
 from doctrans_async._client import DocumentTranslationClient
 from doctrans_async._clock import Clock, SystemClock, VirtualClock
 from doctrans_async._errors import (
@@ -22,12 +23,19 @@ from doctrans_async._errors import (
     UnsupportedOperationError,
 )
 from doctrans_async._models import (
+    BatchOutcome,
+    BatchPage,
     BatchStatus,
     DocumentPage,
     DocumentStatus,
     ErrorDetail,
+    FileFormat,
+    Glossary,
     Status,
     StatusSummary,
+    StorageType,
+    TranslationInput,
+    TranslationTarget,
 )
 from doctrans_async._polling import PollPolicy
 from doctrans_async._retry import RetryPolicy
@@ -35,8 +43,12 @@ from doctrans_async._version import __version__
 from doctrans_async._versions import ApiVersion
 
 __all__ = [
+    "AccessTokenLike",
     "ApiVersion",
+    "AsyncTokenCredential",
     "AuthenticationError",
+    "BatchOutcome",
+    "BatchPage",
     "BatchStatus",
     "ClientClosedError",
     "Clock",
@@ -46,6 +58,8 @@ __all__ = [
     "DocumentTranslationClient",
     "DocumentTranslationError",
     "ErrorDetail",
+    "FileFormat",
+    "Glossary",
     "InvalidRequestError",
     "MalformedResponseError",
     "NotFoundError",
@@ -57,7 +71,10 @@ __all__ = [
     "ServiceError",
     "Status",
     "StatusSummary",
+    "StorageType",
     "SystemClock",
+    "TranslationInput",
+    "TranslationTarget",
     "TransportError",
     "UnsupportedOperationError",
     "VirtualClock",

@@ -9,32 +9,52 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 import aiohttp
 import yarl
 
+from doctrans_async._auth import AsyncTokenCredential, Auth, KeyAuth, TokenAuth
 from doctrans_async._clock import Clock, SystemClock
 from doctrans_async._errors import ClientClosedError, TransportError
-from doctrans_async._models import BatchStatus, DocumentPage, DocumentStatus
-from doctrans_async._paging import first_request_for_resume, iter_pages
+from doctrans_async._fanout import outcomes_as_completed
+from doctrans_async._models import (
+    BatchOutcome,
+    BatchPage,
+    BatchStatus,
+    DocumentPage,
+    DocumentStatus,
+    FileFormat,
+    Status,
+    TranslationInput,
+    TranslationTarget,
+)
+from doctrans_async._paging import P, first_request_for_resume, iter_pages
 from doctrans_async._polling import (
     PollPolicy,
     StatusCallback,
     wait_until_terminal,
     watch_statuses,
 )
-from doctrans_async._retry import RetryPolicy, call_with_retries
+from doctrans_async._retry import RetryPolicy, call_with_retries, resend_is_safe
 from doctrans_async._sansio import (
     Endpoint,
+    ListFilters,
     Request,
     Response,
     origin_of,
+    parse_batch_page,
     parse_batch_status,
     parse_document_page,
+    parse_document_status,
+    parse_formats,
     parse_retry_after,
+    parse_started_batch_id,
+    parse_storage_sources,
+    start_translation_body,
 )
 from doctrans_async._version import __version__
 from doctrans_async._versions import ApiVersion
@@ -45,6 +65,8 @@ T = TypeVar("T")
 logger = logging.getLogger("doctrans_async")
 
 _DEFAULT_RETRY = RetryPolicy()
+# Failures that happen before any byte of the request can have reached the service.
+_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 _USER_AGENT = f"doctrans-async/{__version__} aiohttp/{aiohttp.__version__}"
 
 
@@ -63,6 +85,8 @@ class DocumentTranslationClient:
 
     :param endpoint: the resource's origin, ``https://<name>.cognitiveservices.azure.com`` (any http(s) origin).
     :param key: the subscription key, sent as ``Ocp-Apim-Subscription-Key`` and only to ``endpoint``'s origin.
+    :param credential: instead of ``key``, an object with an async ``get_token(*scopes)`` (an
+        ``azure.identity.aio`` credential, say); its bearer token is refreshed before it expires.
     :param region: sent as ``Ocp-Apim-Subscription-Region`` when given (regional or multi-service keys).
     :param api_version: an :class:`ApiVersion` or its string value; default the newest GA version.
     :param session: an ``aiohttp.ClientSession`` to borrow; the client never closes it. Without one the client
@@ -78,7 +102,8 @@ class DocumentTranslationClient:
         self,
         endpoint: str,
         *,
-        key: str,
+        key: str | None = None,
+        credential: AsyncTokenCredential | None = None,
         region: str | None = None,
         api_version: ApiVersion | str = ApiVersion.V2026_03_01,
         session: aiohttp.ClientSession | None = None,
@@ -88,8 +113,6 @@ class DocumentTranslationClient:
         max_pages: int = 100_000,
         clock: Clock | None = None,
     ) -> None:
-        if not isinstance(key, str) or not key:
-            raise ValueError("key must be a non-empty string")
         try:
             version = ApiVersion(api_version)
         except ValueError:
@@ -103,12 +126,17 @@ class DocumentTranslationClient:
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._region = region
         self._plain_headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
-        self._auth_headers = {**self._plain_headers, "Ocp-Apim-Subscription-Key": key}
-        if region:
-            self._auth_headers["Ocp-Apim-Subscription-Region"] = region
+        self._auth = self._make_auth(key, credential)
         self._borrowed = session
         self._owned: aiohttp.ClientSession | None = None
         self._state = _State.OPEN
+
+    def _make_auth(self, key: str | None, credential: AsyncTokenCredential | None) -> Auth:
+        if (key is None) == (credential is None):
+            raise ValueError("pass exactly one of key= and credential=")
+        if credential is not None:
+            return TokenAuth(credential, region=self._region, base=self._plain_headers, clock=self._clock)
+        return KeyAuth(key or "", region=self._region, base=self._plain_headers)
 
     def __repr__(self) -> str:
         return (
@@ -161,11 +189,17 @@ class DocumentTranslationClient:
 
     # --- transport ---------------------------------------------------------------------------------------
 
-    async def _send(self, request: Request, deadline: float | None) -> Response:
-        session = self._session()
+    async def _headers(self, request: Request) -> Mapping[str, str]:
         # Credentials go to the configured origin only, whatever URL a request names.
         same_origin = origin_of(request.url) == self._endpoint.origin
-        headers = self._auth_headers if same_origin else self._plain_headers
+        headers = await self._auth.headers() if same_origin else self._plain_headers
+        if request.content_type is not None:
+            headers = {**headers, "Content-Type": request.content_type}
+        return headers
+
+    async def _send(self, request: Request, deadline: float | None) -> Response:
+        session = self._session()
+        headers = await self._headers(request)
         timeout = self._request_timeout
         if deadline is not None:
             timeout = max(0.001, min(timeout, deadline - self._clock.monotonic()))
@@ -181,7 +215,12 @@ class DocumentTranslationClient:
                 body = await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             detail = str(exc) or type(exc).__name__
-            raise TransportError(f"no usable response: {detail}", method=request.method, url=request.url) from exc
+            raise TransportError(
+                f"no usable response: {detail}",
+                request_sent=not isinstance(exc, _NOT_SENT),
+                method=request.method,
+                url=request.url,
+            ) from exc
         logger.debug("%s %s -> %d (%d bytes)", request.method, request.url, resp.status, len(body))
         return Response.build(resp.status, resp.headers.items(), body)
 
@@ -194,7 +233,14 @@ class DocumentTranslationClient:
         async def attempt() -> T:
             return parse(await self._send(request, deadline))
 
-        return await call_with_retries(attempt, policy=self._retry, clock=self._clock, deadline=deadline)
+        # A request that may change state is sent again only where the service cannot have acted on it.
+        retryable = resend_is_safe if request.method == "POST" else None
+        return await call_with_retries(
+            attempt, policy=self._retry, clock=self._clock, deadline=deadline, retryable=retryable
+        )
+
+    async def _get(self, request: Request, parse: Callable[[Request, Response, datetime], T]) -> T:
+        return await self._call(request, lambda response: parse(request, response, self._clock.utcnow()))
 
     # --- operations --------------------------------------------------------------------------------------
 
@@ -215,6 +261,76 @@ class DocumentTranslationClient:
 
         return await self._call(request, parse, deadline)
 
+    async def get_document_status(self, batch_id: str, document_id: str) -> DocumentStatus:
+        """The status of one document of batch ``batch_id``."""
+        return await self._get(self._endpoint.document_status(batch_id, document_id), parse_document_status)
+
+    async def start_translation(
+        self,
+        inputs: TranslationInput | Sequence[TranslationInput] | Mapping[str, Any] | None = None,
+        *,
+        source_url: str | None = None,
+        target_url: str | None = None,
+        target_language: str | None = None,
+        source_language: str | None = None,
+        category: str | None = None,
+    ) -> str:
+        """Start a batch and return its id.
+
+        Either pass ``inputs`` (one :class:`TranslationInput`, several, or a raw request body dict sent as
+        given), or the simple form: ``source_url``, ``target_url`` and ``target_language`` (plus optionally
+        ``source_language`` and ``category``) for one source container into one target.
+
+        The POST is retried only where that cannot start a second batch: when the connection was never made,
+        or the service refused it with 429/503 and a ``Retry-After``. Any other failure is raised, and the
+        caller should check (``list_batches``) before starting again.
+        """
+        body = start_translation_body(
+            _inputs_of(inputs, source_url, target_url, target_language, source_language, category)
+        )
+        return await self._get(self._endpoint.start_translation(body), parse_started_batch_id)
+
+    async def cancel_translation(self, batch_id: str) -> BatchStatus:
+        """Ask the service to cancel batch ``batch_id``; returns its status (usually Cancelling).
+
+        Documents already translated stay translated (and charged); wait for ``Status.CANCELED`` to see the end.
+        """
+        return await self._get(self._endpoint.cancel_translation(batch_id), parse_batch_status)
+
+    async def get_supported_formats(self, kind: Literal["document", "glossary"] = "document") -> list[FileFormat]:
+        """The document (or glossary) formats the service can translate."""
+        return await self._get(self._endpoint.supported_formats(kind), parse_formats)
+
+    async def get_storage_sources(self) -> list[str]:
+        """The storage sources the service reads from (v1.x only; later versions raise
+        :class:`UnsupportedOperationError` before any request)."""
+        return await self._get(self._endpoint.storage_sources(), parse_storage_sources)
+
+    # --- listings ----------------------------------------------------------------------------------------
+
+    async def _pages(
+        self,
+        first: Request | None,
+        resume_from: str | None,
+        top: int | None,
+        parse: Callable[[Request, Response, datetime, Any], P],
+    ) -> AsyncGenerator[P, None]:
+        seen: set[str] = set()
+        if resume_from is not None:
+            if first is not None:
+                raise ValueError("resume_from carries the listing's parameters already; pass no others")
+            first = first_request_for_resume(self._endpoint, resume_from, seen)
+        assert first is not None
+        version = self._endpoint.version
+
+        async def fetch(request: Request) -> P:
+            return await self._call(request, lambda response: parse(request, response, self._clock.utcnow(), version))
+
+        pages = iter_pages(fetch, first, endpoint=self._endpoint, top=top, max_pages=self._max_pages, seen=seen)
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                yield page
+
     async def iter_document_pages(
         self,
         batch_id: str,
@@ -222,31 +338,29 @@ class DocumentTranslationClient:
         top: int | None = None,
         skip: int | None = None,
         page_size: int | None = None,
+        ids: Sequence[str] | None = None,
+        statuses: Sequence[Status | str] | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        order_by: Literal["asc", "desc"] | None = None,
         resume_from: str | None = None,
     ) -> AsyncGenerator[DocumentPage, None]:
         """Yield the pages of batch ``batch_id``'s document listing, as the service pages it.
 
-        Each page's ``next_link`` is checked (same origin as the endpoint, never seen before in this listing) and
-        can be stored to continue later with ``resume_from=`` (``top``, ``skip`` and ``page_size`` are then
-        already part of the link). ``top`` caps the documents listed, ``skip`` skips the first ones (applied
-        before ``top``), ``page_size`` asks for pages of that many (1–100; v1.0 and later).
+        ``top`` caps the documents listed, ``skip`` skips the first ones (applied before ``top``), ``page_size``
+        asks for pages of that many (1–100; v1.0 and later). The filters (v1.0 and later; an older version
+        raises :class:`UnsupportedOperationError` before any request) keep documents with one of ``ids``, one of
+        ``statuses``, created after/before the given aware datetimes, ordered by creation ``"asc"``/``"desc"``.
+
+        Each page's ``next_link`` is checked (same origin as the endpoint, not seen before in this listing) and
+        can be stored to continue later with ``resume_from=`` (the link already holds every other parameter).
         """
-        seen: set[str] = set()
-        if resume_from is not None:
-            if (top, skip, page_size) != (None, None, None):
-                raise ValueError("resume_from carries top/skip/page_size already; pass none of them")
-            first = first_request_for_resume(self._endpoint, resume_from, seen)
-        else:
-            first = self._endpoint.documents(batch_id, top=top, skip=skip, page_size=page_size)
-        version = self._endpoint.version
-
-        async def fetch(request: Request) -> DocumentPage:
-            return await self._call(
-                request,
-                lambda response: parse_document_page(request, response, self._clock.utcnow(), version),
-            )
-
-        pages = iter_pages(fetch, first, endpoint=self._endpoint, top=top, max_pages=self._max_pages, seen=seen)
+        filters = ListFilters(ids, statuses, created_after, created_before, order_by)
+        given = (top, skip, page_size) != (None, None, None) or filters != ListFilters()
+        first = None
+        if resume_from is None or given:
+            first = self._endpoint.documents(batch_id, top=top, skip=skip, page_size=page_size, filters=filters)
+        pages = self._pages(first, resume_from, top, parse_document_page)
         async with contextlib.aclosing(pages):
             async for page in pages:
                 yield page
@@ -258,17 +372,90 @@ class DocumentTranslationClient:
         top: int | None = None,
         skip: int | None = None,
         page_size: int | None = None,
+        ids: Sequence[str] | None = None,
+        statuses: Sequence[Status | str] | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        order_by: Literal["asc", "desc"] | None = None,
         resume_from: str | None = None,
     ) -> AsyncGenerator[DocumentStatus, None]:
         """Yield the status of every document of batch ``batch_id``, each exactly once, across all pages.
 
         Arguments as for :meth:`iter_document_pages`. A page that fails is retried alone.
         """
-        pages = self.iter_document_pages(batch_id, top=top, skip=skip, page_size=page_size, resume_from=resume_from)
+        pages = self.iter_document_pages(
+            batch_id,
+            top=top,
+            skip=skip,
+            page_size=page_size,
+            ids=ids,
+            statuses=statuses,
+            created_after=created_after,
+            created_before=created_before,
+            order_by=order_by,
+            resume_from=resume_from,
+        )
         async with contextlib.aclosing(pages):
             async for page in pages:
                 for document in page.items:
                     yield document
+
+    async def iter_batch_pages(
+        self,
+        *,
+        top: int | None = None,
+        skip: int | None = None,
+        page_size: int | None = None,
+        ids: Sequence[str] | None = None,
+        statuses: Sequence[Status | str] | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        order_by: Literal["asc", "desc"] | None = None,
+        resume_from: str | None = None,
+    ) -> AsyncGenerator[BatchPage, None]:
+        """Yield the pages of the listing of all batches; arguments as for :meth:`iter_document_pages`."""
+        filters = ListFilters(ids, statuses, created_after, created_before, order_by)
+        given = (top, skip, page_size) != (None, None, None) or filters != ListFilters()
+        first = None
+        if resume_from is None or given:
+            first = self._endpoint.batches(top=top, skip=skip, page_size=page_size, filters=filters)
+        pages = self._pages(first, resume_from, top, parse_batch_page)
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                yield page
+
+    async def list_batches(
+        self,
+        *,
+        top: int | None = None,
+        skip: int | None = None,
+        page_size: int | None = None,
+        ids: Sequence[str] | None = None,
+        statuses: Sequence[Status | str] | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        order_by: Literal["asc", "desc"] | None = None,
+        resume_from: str | None = None,
+    ) -> AsyncGenerator[BatchStatus, None]:
+        """Yield the status of every batch of the resource, each once; arguments as for
+        :meth:`iter_document_pages`."""
+        pages = self.iter_batch_pages(
+            top=top,
+            skip=skip,
+            page_size=page_size,
+            ids=ids,
+            statuses=statuses,
+            created_after=created_after,
+            created_before=created_before,
+            order_by=order_by,
+            resume_from=resume_from,
+        )
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                for batch in page.items:
+                    yield batch
+
+    # --- polling -----------------------------------------------------------------------------------------
 
     async def watch(self, batch_id: str, *, timeout: float | None = None) -> AsyncGenerator[BatchStatus, None]:
         """Yield each status of batch ``batch_id`` as it is polled; the terminal status is the last one.
@@ -302,3 +489,50 @@ class DocumentTranslationClient:
         statuses = self.watch(batch_id, timeout=timeout)
         async with contextlib.aclosing(statuses):
             return await wait_until_terminal(statuses, on_status)
+
+    async def as_completed(
+        self, batch_ids: Iterable[str], *, concurrency: int = 10, timeout: float | None = None
+    ) -> AsyncGenerator[BatchOutcome, None]:
+        """Wait on many batches, yielding each one's :class:`BatchOutcome` as soon as it ends.
+
+        At most ``concurrency`` batches are polled at once; ``timeout`` applies to each batch. One batch's
+        error (not found, timed out) is its outcome and never stops the others.
+        """
+
+        def wait(batch_id: str) -> Awaitable[BatchStatus]:
+            return self.wait_for_completion(batch_id, timeout=timeout)
+
+        outcomes = outcomes_as_completed(batch_ids, wait, concurrency=concurrency)
+        async with contextlib.aclosing(outcomes):
+            async for outcome in outcomes:
+                yield outcome
+
+    async def wait_all(
+        self, batch_ids: Iterable[str], *, concurrency: int = 10, timeout: float | None = None
+    ) -> list[BatchOutcome]:
+        """Wait on every batch of ``batch_ids`` (as :meth:`as_completed`) and return the outcomes in their order."""
+        ordered = list(batch_ids)
+        done = {
+            outcome.batch_id: outcome
+            async for outcome in self.as_completed(dict.fromkeys(ordered), concurrency=concurrency, timeout=timeout)
+        }
+        return [done[batch_id] for batch_id in ordered]
+
+
+def _inputs_of(
+    inputs: TranslationInput | Sequence[TranslationInput] | Mapping[str, Any] | None,
+    source_url: str | None,
+    target_url: str | None,
+    target_language: str | None,
+    source_language: str | None,
+    category: str | None,
+) -> Sequence[TranslationInput] | Mapping[str, Any]:
+    simple = (source_url, target_url, target_language)
+    if inputs is not None:
+        if simple != (None, None, None) or source_language is not None or category is not None:
+            raise ValueError("pass either inputs or source_url/target_url/target_language, not both")
+        return [inputs] if isinstance(inputs, TranslationInput) else inputs
+    if source_url is None or target_url is None or target_language is None:
+        raise ValueError("pass inputs, or all of source_url, target_url and target_language")
+    target = TranslationTarget(target_url, target_language, category=category)
+    return [TranslationInput(source_url, (target,), source_language=source_language)]

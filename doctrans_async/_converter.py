@@ -19,11 +19,25 @@ from doctrans_async._models import (
     BatchStatus,
     DocumentStatus,
     ErrorDetail,
+    FileFormat,
+    Glossary,
     Status,
     StatusSummary,
+    TranslationInput,
+    TranslationTarget,
 )
 
-__all__ = ["converter", "structure_batch", "structure_documents", "structure_error"]
+__all__ = [
+    "converter",
+    "input_to_wire",
+    "structure_batch",
+    "structure_batches",
+    "structure_document",
+    "structure_documents",
+    "structure_error",
+    "structure_formats",
+    "structure_strings",
+]
 
 T = TypeVar("T")
 
@@ -87,7 +101,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_structure_hook(Status, _structure_status)
-    for model in (ErrorDetail, StatusSummary, BatchStatus, DocumentStatus):
+    for model in (ErrorDetail, StatusSummary, BatchStatus, DocumentStatus, FileFormat):
         renames = {f.name: override(rename=_wire_name(f.name)) for f in attrs.fields(model)}
         conv.register_structure_hook(model, make_structure(model, conv, **renames))
     return conv
@@ -103,5 +117,60 @@ def _hook(cls: Any) -> Callable[[Any], Any]:
 
 
 structure_batch: Callable[[Any], BatchStatus] = _hook(BatchStatus)
+structure_batches: Callable[[Any], list[BatchStatus]] = _hook(list[BatchStatus])
+structure_document: Callable[[Any], DocumentStatus] = _hook(DocumentStatus)
 structure_documents: Callable[[Any], list[DocumentStatus]] = _hook(list[DocumentStatus])
 structure_error: Callable[[Any], ErrorDetail] = _hook(ErrorDetail)
+structure_formats: Callable[[Any], list[FileFormat]] = _hook(list[FileFormat])
+structure_strings: Callable[[Any], list[str]] = _hook(list[str])
+
+
+# --- to the wire -----------------------------------------------------------------------------------------
+# The request body nests what the input model keeps flat (source.filter.prefix), so it is spelled out here.
+
+
+def _drop_none(fields: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _glossary_to_wire(glossary: Glossary) -> dict[str, Any]:
+    return _drop_none(
+        {
+            "glossaryUrl": glossary.url,
+            "format": glossary.format,
+            "version": glossary.version,
+            "storageSource": glossary.storage_source,
+        }
+    )
+
+
+def _target_to_wire(target: TranslationTarget) -> dict[str, Any]:
+    return _drop_none(
+        {
+            "targetUrl": target.url,
+            "language": target.language,
+            "category": target.category,
+            "glossaries": [_glossary_to_wire(g) for g in target.glossaries] or None,
+            "storageSource": target.storage_source,
+        }
+    )
+
+
+def input_to_wire(item: TranslationInput) -> dict[str, Any]:
+    """One element of a start-translation request's ``inputs``."""
+    filter_ = _drop_none({"prefix": item.prefix, "suffix": item.suffix})
+    source = _drop_none(
+        {
+            "sourceUrl": item.source_url,
+            "language": item.source_language,
+            "storageSource": item.storage_source,
+            "filter": filter_ or None,
+        }
+    )
+    return _drop_none(
+        {
+            "source": source,
+            "targets": [_target_to_wire(t) for t in item.targets],
+            "storageType": item.storage_type.value if item.storage_type is not None else None,
+        }
+    )

@@ -128,8 +128,13 @@ class ServerError(ServiceError):
 class TransportError(_RequestError):
     """No usable answer: the connection failed, was dropped, or the request timed out.
 
-    The underlying exception is chained as ``__cause__``.
+    ``request_sent`` is false only when the connection was never made, so the service cannot have seen the
+    request. The underlying exception is chained as ``__cause__``.
     """
+
+    def __init__(self, message: str, *, request_sent: bool = True, method: str = "", url: str = "") -> None:
+        super().__init__(message, method=method, url=url)
+        self.request_sent = request_sent
 
 
 class MalformedResponseError(_RequestError):

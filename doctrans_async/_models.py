@@ -7,17 +7,25 @@ so newer API versions that add fields never break parsing.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 
 import attrs
 
 __all__ = [
+    "BatchOutcome",
+    "BatchPage",
     "BatchStatus",
     "DocumentPage",
     "DocumentStatus",
     "ErrorDetail",
+    "FileFormat",
+    "Glossary",
     "Status",
     "StatusSummary",
+    "StorageType",
+    "TranslationInput",
+    "TranslationTarget",
 ]
 
 
@@ -137,3 +145,88 @@ class DocumentPage:
 
     items: list[DocumentStatus]
     next_link: str | None
+
+
+@attrs.frozen
+class BatchPage:
+    """One page of a batch listing, with the link to the next page (``None`` on the last page)."""
+
+    items: list[BatchStatus]
+    next_link: str | None
+
+
+@attrs.frozen
+class FileFormat:
+    """A document or glossary format the service supports."""
+
+    format: str
+    file_extensions: tuple[str, ...]
+    content_types: tuple[str, ...]
+    versions: tuple[str, ...] = ()
+    default_version: str | None = None
+    type: str | None = None
+
+
+# --- what a caller sends -------------------------------------------------------------------------------
+
+
+class StorageType(enum.StrEnum):
+    """Whether a source URL names a folder (container) or a single file."""
+
+    FOLDER = "Folder"
+    FILE = "File"
+
+
+@attrs.frozen
+class Glossary:
+    """A glossary applied to a target: its SAS URL and format (``"XLIFF"``, ``"TSV"``, ``"CSV"``, …)."""
+
+    url: str
+    format: str
+    version: str | None = None
+    storage_source: str | None = None
+
+
+def _glossaries(items: Iterable[Glossary]) -> tuple[Glossary, ...]:
+    return tuple(items)
+
+
+@attrs.frozen
+class TranslationTarget:
+    """Where one language's translations go: a target container SAS URL and a language code."""
+
+    url: str
+    language: str
+    category: str | None = None
+    """A Custom Translator category id; ``None`` is the general model."""
+    glossaries: tuple[Glossary, ...] = attrs.field(default=(), converter=_glossaries)
+    storage_source: str | None = None
+
+
+def _targets(items: Iterable[TranslationTarget]) -> tuple[TranslationTarget, ...]:
+    return tuple(items)
+
+
+@attrs.frozen
+class TranslationInput:
+    """One source (a container or a single file) and the targets to translate it into."""
+
+    source_url: str
+    targets: tuple[TranslationTarget, ...] = attrs.field(converter=_targets)
+    source_language: str | None = None
+    """``None`` lets the service detect the language."""
+    storage_type: StorageType | None = None
+    prefix: str | None = None
+    """Only source blobs whose names start with this are translated."""
+    suffix: str | None = None
+    """Only source blobs whose names end with this (e.g. ``".docx"``) are translated."""
+    storage_source: str | None = None
+
+
+@attrs.frozen
+class BatchOutcome:
+    """How waiting on one batch ended: its terminal ``status``, or the ``error`` that stopped the wait."""
+
+    batch_id: str
+    status: BatchStatus | None
+    error: Exception | None

@@ -8,12 +8,17 @@ followed or handed to the caller as a resume token.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import TypeVar
+
+import attrs
 
 from doctrans_async._errors import ContinuationLinkError
-from doctrans_async._models import DocumentPage
+from doctrans_async._models import BatchPage, DocumentPage
 from doctrans_async._sansio import Endpoint, Request, check_next_link
 
 __all__ = ["first_request_for_resume", "iter_pages"]
+
+P = TypeVar("P", DocumentPage, BatchPage)
 
 
 def first_request_for_resume(endpoint: Endpoint, link: str, seen: set[str]) -> Request:
@@ -25,14 +30,14 @@ def first_request_for_resume(endpoint: Endpoint, link: str, seen: set[str]) -> R
 
 
 async def iter_pages(
-    fetch: Callable[[Request], Awaitable[DocumentPage]],
+    fetch: Callable[[Request], Awaitable[P]],
     first: Request,
     *,
     endpoint: Endpoint,
     top: int | None,
     max_pages: int,
     seen: set[str] | None = None,
-) -> AsyncGenerator[DocumentPage, None]:
+) -> AsyncGenerator[P, None]:
     """Yield the pages of a listing starting at ``first``.
 
     Never yields more than ``top`` items in all (the service should honour ``top``; we make sure). Each yielded
@@ -56,5 +61,7 @@ async def iter_pages(
             raise ContinuationLinkError(
                 f"the listing passed {max_pages} pages; stopping a runaway", method="GET", url=link
             )
-        yield page if items is page.items and link == page.next_link else DocumentPage(items, link)
+        yield (
+            page if items is page.items and link == page.next_link else attrs.evolve(page, items=items, next_link=link)
+        )
         request = endpoint.follow(link) if link is not None else None

@@ -18,7 +18,7 @@ import backoff
 from doctrans_async._clock import Clock
 from doctrans_async._errors import MalformedResponseError, ServiceError, TransportError
 
-__all__ = ["RetryPolicy", "call_with_retries", "retry_wait"]
+__all__ = ["RetryPolicy", "call_with_retries", "resend_is_safe", "retry_wait"]
 
 T = TypeVar("T")
 logger = logging.getLogger("doctrans_async")
@@ -65,6 +65,17 @@ class RetryPolicy:
         if isinstance(error, MalformedResponseError):
             return error.transient
         return isinstance(error, ServiceError) and error.status in self.retry_statuses
+
+
+def resend_is_safe(error: Exception) -> bool:
+    """Whether a request that must not take effect twice (a POST that starts a batch) may be sent again.
+
+    Only when the service cannot have acted on it: the connection was never made, or it answered 429 or 503
+    with a ``Retry-After`` (a refusal to take the request at all).
+    """
+    if isinstance(error, TransportError):
+        return not error.request_sent
+    return isinstance(error, ServiceError) and error.status in (429, 503) and error.retry_after is not None
 
 
 def retry_wait(

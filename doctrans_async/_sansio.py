@@ -12,17 +12,26 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import attrs
 import cattrs
 
-from doctrans_async._converter import structure_batch, structure_documents, structure_error
+from doctrans_async._converter import (
+    input_to_wire,
+    structure_batch,
+    structure_batches,
+    structure_document,
+    structure_documents,
+    structure_error,
+    structure_formats,
+    structure_strings,
+)
 from doctrans_async._errors import (
     AuthenticationError,
     ContinuationLinkError,
@@ -32,23 +41,40 @@ from doctrans_async._errors import (
     RateLimitError,
     ServerError,
     ServiceError,
+    UnsupportedOperationError,
 )
-from doctrans_async._models import BatchStatus, DocumentPage, ErrorDetail
-from doctrans_async._versions import ApiVersion, layout_of
+from doctrans_async._models import (
+    BatchPage,
+    BatchStatus,
+    DocumentPage,
+    DocumentStatus,
+    ErrorDetail,
+    FileFormat,
+    Status,
+    TranslationInput,
+)
+from doctrans_async._versions import ApiVersion, Layout, layout_of
 
 __all__ = [
     "MAX_INT32",
     "Endpoint",
+    "ListFilters",
     "Origin",
     "Request",
     "Response",
     "check_next_link",
     "error_for",
     "origin_of",
+    "parse_batch_page",
     "parse_batch_status",
     "parse_document_page",
+    "parse_document_status",
+    "parse_formats",
     "parse_retry_after",
+    "parse_started_batch_id",
+    "parse_storage_sources",
     "request_id_of",
+    "start_translation_body",
 ]
 
 MAX_INT32 = 2_147_483_647
@@ -67,6 +93,7 @@ class Request:
     method: str
     url: str
     body: bytes | None = None
+    content_type: str | None = None
 
     def __str__(self) -> str:
         return f"{self.method} {self.url}"
@@ -117,6 +144,66 @@ def _strip_slash(url: str) -> str:
 
 
 @attrs.frozen
+class ListFilters:
+    """Filters of the document and batch listings (API v1.0 and later)."""
+
+    ids: Sequence[str] | None = None
+    statuses: Sequence[Status | str] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    order_by: Literal["asc", "desc"] | None = None
+    """Order by creation time, ascending or descending."""
+
+    def params(self, layout: Layout) -> list[tuple[str, object]]:
+        """The query parameters for ``layout``; :class:`UnsupportedOperationError` where it has no filters."""
+        given = {
+            "ids": _joined(self.ids),
+            "statuses": _joined([str(Status(s)) for s in self.statuses] if self.statuses is not None else None),
+            "createdDateTimeUtcStart": _timestamp("created_after", self.created_after),
+            "createdDateTimeUtcEnd": _timestamp("created_before", self.created_before),
+            layout.order_by: _order(self.order_by),
+        }
+        params: list[tuple[str, object]] = [(name, value) for name, value in given.items() if value is not None]
+        if params and not layout.has_filters:
+            names = ", ".join(name for name, _ in params)
+            raise UnsupportedOperationError(f"this API version has no listing filters (got {names}); use v1.0 or later")
+        return params
+
+
+def _joined(values: Sequence[str] | None) -> str | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        raise TypeError("pass a list of values, not one string")
+    return ",".join(values)
+
+
+def _timestamp(name: str, value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware (which time zone a naive datetime means is a guess)")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _order(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value not in ("asc", "desc"):
+        raise ValueError(f"order_by must be 'asc' or 'desc', got {value!r}")
+    return f"createdDateTimeUtc {value}"
+
+
+def start_translation_body(inputs: Sequence[TranslationInput] | Mapping[str, Any]) -> bytes:
+    """The JSON body that starts a batch: typed inputs, or a raw request dict passed through as given."""
+    if isinstance(inputs, Mapping):
+        return json.dumps(inputs).encode()
+    if not inputs:
+        raise ValueError("a batch needs at least one input")
+    return json.dumps({"inputs": [input_to_wire(item) for item in inputs]}).encode()
+
+
+@attrs.frozen
 class Endpoint:
     """One service endpoint at one API version: builds the requests for it.
 
@@ -153,11 +240,26 @@ class Endpoint:
         top: int | None = None,
         skip: int | None = None,
         page_size: int | None = None,
+        filters: ListFilters | None = None,
     ) -> Request:
-        """``GET /batches/{id}/documents``: the first page of a listing.
+        """``GET /batches/{id}/documents``: the first page of a document listing."""
+        return self._listing(f"/batches/{_segment(batch_id)}/documents", top, skip, page_size, filters)
 
-        ``page_size`` is sent only where the version has a page-size parameter (v1.0 and later).
-        """
+    def batches(
+        self,
+        *,
+        top: int | None = None,
+        skip: int | None = None,
+        page_size: int | None = None,
+        filters: ListFilters | None = None,
+    ) -> Request:
+        """``GET /batches``: the first page of a batch listing."""
+        return self._listing("/batches", top, skip, page_size, filters)
+
+    def _listing(
+        self, path: str, top: int | None, skip: int | None, page_size: int | None, filters: ListFilters | None
+    ) -> Request:
+        # page_size is sent only where the version has a page-size parameter (v1.0 and later).
         _check_range("top", top, 0, MAX_INT32)
         _check_range("skip", skip, 0, MAX_INT32)
         _check_range("page_size", page_size, 1, 100)
@@ -169,7 +271,35 @@ class Endpoint:
             params.append((layout.skip, skip))
         if page_size is not None and layout.page_size is not None:
             params.append((layout.page_size, page_size))
-        return Request("GET", self._url(f"/batches/{_segment(batch_id)}/documents", params))
+        if filters is not None:
+            params.extend(filters.params(layout))
+        return Request("GET", self._url(path, params))
+
+    def document_status(self, batch_id: str, document_id: str) -> Request:
+        """``GET /batches/{id}/documents/{documentId}``."""
+        return Request("GET", self._url(f"/batches/{_segment(batch_id)}/documents/{_segment(document_id)}"))
+
+    def start_translation(self, body: bytes) -> Request:
+        """``POST /batches`` with a JSON body from :func:`start_translation_body`."""
+        return Request("POST", self._url("/batches"), body=body, content_type="application/json")
+
+    def cancel_translation(self, batch_id: str) -> Request:
+        """``DELETE /batches/{id}``."""
+        return Request("DELETE", self._url(f"/batches/{_segment(batch_id)}"))
+
+    def supported_formats(self, kind: Literal["document", "glossary"]) -> Request:
+        """The supported document or glossary formats (a path per kind on v1.x, a ``type`` query later)."""
+        if kind not in ("document", "glossary"):
+            raise ValueError(f"kind must be 'document' or 'glossary', got {kind!r}")
+        if self.version.is_v1:
+            return Request("GET", self._url(f"/{kind}s/formats"))
+        return Request("GET", self._url("/formats", [("type", kind)]))
+
+    def storage_sources(self) -> Request:
+        """``GET /storagesources`` (v1.x only)."""
+        if not self.version.is_v1:
+            raise UnsupportedOperationError(f"API {self.version.value} has no storage sources operation; use v1.0")
+        return Request("GET", self._url("/storagesources"))
 
     def follow(self, link: str) -> Request:
         """A GET of a continuation link already checked by :func:`check_next_link`."""
@@ -356,33 +486,87 @@ def _raise_for_status(request: Request, response: Response, now: datetime) -> No
         raise error_for(request, response, now)
 
 
-def parse_batch_status(request: Request, response: Response, now: datetime) -> BatchStatus:
-    """A batch status from a ``GET /batches/{id}`` (or cancel) response; raises the typed error otherwise."""
-    _raise_for_status(request, response, now)
-    body = _json_body(request, response)
+T = TypeVar("T")
+_SHAPE_ERRORS = (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError)
+
+
+def _structured(request: Request, response: Response, body: Any, structure: Callable[[Any], T]) -> T:
     try:
-        return structure_batch(body)
-    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        return structure(body)
+    except _SHAPE_ERRORS as exc:
         raise _shape_error(request, response, exc) from None
 
 
-def parse_document_page(request: Request, response: Response, now: datetime, version: ApiVersion) -> DocumentPage:
-    """A page of document statuses and its raw next link (check it with :func:`check_next_link`).
+def _parse(request: Request, response: Response, now: datetime, structure: Callable[[Any], T]) -> T:
+    _raise_for_status(request, response, now)
+    return _structured(request, response, _json_body(request, response), structure)
 
-    The next link is read from the version's key and, failing that, from the other generation's key
-    (``@nextLink``/``nextLink``): a client that reads only one silently stops after the first page.
-    """
+
+def parse_batch_status(request: Request, response: Response, now: datetime) -> BatchStatus:
+    """A batch status from a ``GET /batches/{id}`` (or cancel) response; raises the typed error otherwise."""
+    return _parse(request, response, now, structure_batch)
+
+
+def parse_document_status(request: Request, response: Response, now: datetime) -> DocumentStatus:
+    """One document's status from ``GET /batches/{id}/documents/{documentId}``."""
+    return _parse(request, response, now, structure_document)
+
+
+def _value_list(request: Request, response: Response, now: datetime) -> tuple[dict[str, Any], list[Any]]:
     _raise_for_status(request, response, now)
     body = _json_body(request, response)
     if not isinstance(body, dict) or not isinstance(body.get("value"), list):
         raise _malformed(request, response, "expected an object with a 'value' list")
-    try:
-        items = structure_documents(body["value"])
-    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise _shape_error(request, response, exc) from None
+    return body, body["value"]
+
+
+def parse_formats(request: Request, response: Response, now: datetime) -> list[FileFormat]:
+    """The supported formats from a formats response."""
+    _, value = _value_list(request, response, now)
+    return _structured(request, response, value, structure_formats)
+
+
+def parse_storage_sources(request: Request, response: Response, now: datetime) -> list[str]:
+    """The storage sources from ``GET /storagesources``."""
+    _, value = _value_list(request, response, now)
+    return _structured(request, response, value, structure_strings)
+
+
+def _next_link(request: Request, response: Response, body: dict[str, Any], version: ApiVersion) -> str | None:
+    # Read the version's key, then the other generation's: a client that reads only one silently stops after
+    # the first page (the official SDK does, on v1.x).
     key = layout_of(version).next_link_key
     other = "nextLink" if key == "@nextLink" else "@nextLink"
     link = body.get(key) if body.get(key) is not None else body.get(other)
     if link is not None and not isinstance(link, str):
         raise _malformed(request, response, f"the next link is a {type(link).__name__}")
-    return DocumentPage(items=items, next_link=link or None)
+    return link or None
+
+
+def parse_document_page(request: Request, response: Response, now: datetime, version: ApiVersion) -> DocumentPage:
+    """A page of document statuses and its raw next link (check it with :func:`check_next_link`)."""
+    body, value = _value_list(request, response, now)
+    items = _structured(request, response, value, structure_documents)
+    return DocumentPage(items=items, next_link=_next_link(request, response, body, version))
+
+
+def parse_batch_page(request: Request, response: Response, now: datetime, version: ApiVersion) -> BatchPage:
+    """A page of batch statuses and its raw next link."""
+    body, value = _value_list(request, response, now)
+    items = _structured(request, response, value, structure_batches)
+    return BatchPage(items=items, next_link=_next_link(request, response, body, version))
+
+
+def parse_started_batch_id(request: Request, response: Response, now: datetime) -> str:
+    """The new batch's id from a start-translation response: the body's ``id`` (2024-05-01 and later) or the
+    last path segment of ``Operation-Location`` (v1.x answers with an empty body)."""
+    _raise_for_status(request, response, now)
+    if response.body.strip():
+        body = _json_body(request, response)
+        if isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"]:
+            return str(body["id"])
+    location = response.headers.get("operation-location", "")
+    batch_id = unquote(urlsplit(location).path.rstrip("/").rpartition("/")[2])
+    if not batch_id:
+        raise _malformed(request, response, "neither a body id nor an Operation-Location header names the batch")
+    return batch_id

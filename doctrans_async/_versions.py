@@ -44,6 +44,8 @@ class Layout:
     """The key of the continuation link in a page body."""
     has_filters: bool
     """Whether listings take ``ids``/``statuses``/date/order filters."""
+    order_by: str = "$orderBy"
+    """The ordering parameter's name."""
 
 
 _LAYOUTS = {
@@ -59,6 +61,7 @@ _LAYOUTS = {
         "maxpagesize",
         "nextLink",
         True,
+        "orderby",
     ),
     ApiVersion.V2026_03_01: Layout(
         "/translator/document",
@@ -68,6 +71,7 @@ _LAYOUTS = {
         "maxpagesize",
         "nextLink",
         True,
+        "orderby",
     ),
 }
 

@@ -1,0 +1,105 @@
+"""Credentials: a subscription key, or a bearer token from any credential object.
+
+A credential is anything with an async ``get_token(*scopes)`` returning an object with ``token`` and
+``expires_on`` (epoch seconds): ``azure.identity.aio`` credentials fit without this library depending on
+azure-core. Tokens are fetched once, shared by concurrent requests, and refreshed before they expire.
+
+Headers built here hold the secret; they are handed to the transport only for the configured origin and never
+appear in a repr, a message or a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from doctrans_async._clock import Clock
+
+__all__ = ["COGNITIVE_SERVICES_SCOPE", "AccessTokenLike", "AsyncTokenCredential", "Auth", "KeyAuth", "TokenAuth"]
+
+COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
+
+
+class AccessTokenLike(Protocol):
+    """What ``get_token`` returns (``azure.core.credentials.AccessToken`` fits)."""
+
+    @property
+    def token(self) -> str: ...
+
+    @property
+    def expires_on(self) -> int: ...
+
+
+class AsyncTokenCredential(Protocol):
+    """An async credential (``azure.identity.aio.DefaultAzureCredential`` fits)."""
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessTokenLike: ...
+
+
+class Auth(Protocol):
+    """Produces the headers of an authenticated request (the base headers included)."""
+
+    async def headers(self) -> Mapping[str, str]: ...
+
+
+def _with_region(base: Mapping[str, str], region: str | None) -> dict[str, str]:
+    headers = dict(base)
+    if region:
+        headers["Ocp-Apim-Subscription-Region"] = region
+    return headers
+
+
+class KeyAuth:
+    """``Ocp-Apim-Subscription-Key`` (and, when given, ``Ocp-Apim-Subscription-Region``)."""
+
+    def __init__(self, key: str, *, region: str | None, base: Mapping[str, str]) -> None:
+        if not isinstance(key, str) or not key:
+            raise ValueError("key must be a non-empty string")
+        self._headers = {**_with_region(base, region), "Ocp-Apim-Subscription-Key": key}
+
+    async def headers(self) -> Mapping[str, str]:
+        return self._headers
+
+    def __repr__(self) -> str:
+        return "KeyAuth(key=<hidden>)"
+
+
+class TokenAuth:
+    """``Authorization: Bearer`` with a token from ``credential``, refreshed ``refresh_margin`` seconds before
+    it expires."""
+
+    def __init__(
+        self,
+        credential: AsyncTokenCredential,
+        *,
+        region: str | None,
+        base: Mapping[str, str],
+        clock: Clock,
+        refresh_margin: float = 300.0,
+    ) -> None:
+        if not callable(getattr(credential, "get_token", None)):
+            raise TypeError("credential must have an async get_token(*scopes) method")
+        self._credential = credential
+        self._base = _with_region(base, region)
+        self._clock = clock
+        self._margin = refresh_margin
+        self._headers: dict[str, str] | None = None
+        self._expires_on = 0.0
+        self._lock = asyncio.Lock()
+
+    def _fresh(self) -> bool:
+        return self._headers is not None and self._clock.utcnow().timestamp() < self._expires_on - self._margin
+
+    async def headers(self) -> Mapping[str, str]:
+        if not self._fresh():
+            async with self._lock:
+                if not self._fresh():  # another request may have refreshed it while we waited
+                    token = await self._credential.get_token(COGNITIVE_SERVICES_SCOPE)
+                    self._headers = {**self._base, "Authorization": f"Bearer {token.token}"}
+                    self._expires_on = float(token.expires_on)
+        assert self._headers is not None
+        return self._headers
+
+    def __repr__(self) -> str:
+        return f"TokenAuth(credential={type(self._credential).__name__})"

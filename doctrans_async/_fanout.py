@@ -1,0 +1,45 @@
+"""Waiting on many batches at once: bounded concurrency, results as they come, no failure lost.
+
+One batch's error (not found, timed out, service down) is that batch's outcome; it never cancels or hides the
+others. An exception that is not the library's (a bug, a callback raising) propagates and cancels the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+
+from doctrans_async._errors import DocumentTranslationError
+from doctrans_async._models import BatchOutcome, BatchStatus
+
+__all__ = ["outcomes_as_completed"]
+
+
+async def outcomes_as_completed(
+    batch_ids: Iterable[str], wait: Callable[[str], Awaitable[BatchStatus]], *, concurrency: int
+) -> AsyncGenerator[BatchOutcome, None]:
+    """Yield each batch's outcome as its wait ends, with at most ``concurrency`` waits running at once.
+
+    Closing the generator early cancels the waits still running.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(batch_id: str) -> BatchOutcome:
+        async with slots:
+            try:
+                return BatchOutcome(batch_id, await wait(batch_id), None)
+            except DocumentTranslationError as error:
+                return BatchOutcome(batch_id, None, error)
+
+    pending = {asyncio.ensure_future(one(batch_id)) for batch_id in batch_ids}
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                yield task.result()
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
