@@ -71,13 +71,22 @@ class Probe:
         suffix = "?" + "&".join(params) if params else ""
         return f"{self.emulator.base_url(version)}{path}{suffix}"
 
-    async def documents(self, version: str, batch_id: str, query: str = "") -> list[Answer]:
-        """Every page of a batch's documents, following next links from the first request."""
-        key = "@nextLink" if version.startswith("v") else "nextLink"
-        pages = [await self.get(self.url(version, f"/batches/{batch_id}/documents", query))]
-        while (link := pages[-1].json().get(key)) is not None:
+    async def pages(self, url: str) -> list[Answer]:
+        """Every page from ``url`` on, following next links (either version's key) as given."""
+        pages = [await self.get(url)]
+        while (link := _next_link(pages[-1])) is not None:
             pages.append(await self.get(link))
         return pages
+
+    async def documents(self, version: str, batch_id: str, query: str = "") -> list[Answer]:
+        """Every page of a batch's documents in ``version``'s layout."""
+        return await self.pages(self.url(version, f"/batches/{batch_id}/documents", query))
+
+
+def _next_link(page: Answer) -> str | None:
+    body = page.json()
+    link: str | None = body.get("@nextLink", body.get("nextLink"))
+    return link
 
 
 @asynccontextmanager

@@ -1,0 +1,219 @@
+"""Server paging and list filters exactly as the real service does them."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from doctrans_async._clock import VirtualClock
+
+from . import AUTH, serve
+
+
+def _ids(pages: list[list[dict[str, str]]]) -> list[str]:
+    return [d["id"] for page in pages for d in page]
+
+
+async def test_default_page_size_is_50_and_the_last_page_has_no_next_link() -> None:
+    """120 documents come as pages of 50, 50 and 20; only the last page lacks a next link."""
+    async with serve() as probe:
+        batch_id = probe.emulator.add_batch(documents=120)
+        pages = [p.json() for p in await probe.documents("2024-05-01", batch_id)]
+    assert [len(p["value"]) for p in pages] == [50, 50, 20]
+    assert ["nextLink" in p for p in pages] == [True, True, False]
+
+
+async def test_documents_are_sorted_by_id_descending() -> None:
+    """The listing is sorted by document id, descending, as the seed page documents."""
+    async with serve(page_size=7) as probe:
+        batch_id = probe.emulator.add_batch(documents=30)
+        ids = _ids([p.json()["value"] for p in await probe.documents("v1.0", batch_id)])
+    assert len(ids) == len(set(ids)) == 30
+    assert ids == sorted(ids, reverse=True)
+
+
+async def test_v1_applies_skip_before_top_and_decrements_top_in_next_links() -> None:
+    """v1.0: $skip then $top, page size $maxpagesize, and each @nextLink moves $skip on and $top down."""
+    async with serve() as probe:
+        batch_id = probe.emulator.add_batch(documents=20)
+        everything = _ids([p.json()["value"] for p in await probe.documents("v1.0", batch_id)])
+        pages = await probe.documents("v1.0", batch_id, "$top=8&$skip=1&$maxpagesize=3")
+    base = f"{probe.emulator.base_url('v1.0')}/batches/{batch_id}/documents"
+    links = [p.json().get("@nextLink") for p in pages]
+    assert links == [f"{base}?$skip=4&$top=5&$maxpagesize=3", f"{base}?$skip=7&$top=2&$maxpagesize=3", None]
+    assert _ids([p.json()["value"] for p in pages]) == everything[1:9]
+
+
+async def test_2024_spells_paging_without_dollar_and_keeps_api_version() -> None:
+    """2024-05-01 pages with top/skip/maxpagesize and nextLink, keeping api-version in every link."""
+    async with serve() as probe:
+        batch_id = probe.emulator.add_batch(documents=5)
+        pages = await probe.documents("2024-05-01", batch_id, "top=4&maxpagesize=2")
+    base = f"{probe.emulator.endpoint}/translator/document/batches/{batch_id}/documents"
+    assert pages[0].json()["nextLink"] == f"{base}?api-version=2024-05-01&skip=2&top=2&maxpagesize=2"
+    assert "nextLink" not in pages[1].json()
+    assert len(pages) == 2
+
+
+async def test_preview_pages_with_at_next_link_and_ignores_maxpagesize() -> None:
+    """v1.0-preview.1 has no $maxpagesize: the server page size applies and the link key is @nextLink."""
+    async with serve(page_size=4) as probe:
+        batch_id = probe.emulator.add_batch(documents=6)
+        pages = await probe.documents("v1.0-preview.1", batch_id, "$maxpagesize=1")
+    assert [len(p.json()["value"]) for p in pages] == [4, 2]
+    assert pages[0].json()["@nextLink"].endswith("/documents?$maxpagesize=1&$skip=4")
+
+
+async def test_next_link_is_absent_once_top_is_used_up() -> None:
+    """When $top ends exactly on a page boundary no next link is given, even though documents remain."""
+    async with serve(page_size=5) as probe:
+        batch_id = probe.emulator.add_batch(documents=20)
+        pages = await probe.documents("v1.0", batch_id, "$top=5")
+    assert len(pages) == 1
+    assert len(pages[0].json()["value"]) == 5
+
+
+@pytest.mark.parametrize(("query", "count"), [("$top=0", 0), ("$skip=30", 0), ("$skip=9", 1)])
+async def test_top_zero_and_skip_past_the_end_give_short_pages(query: str, count: int) -> None:
+    """$top=0 and $skip at or past the end answer 200 with what is left (maybe nothing) and no next link."""
+    async with serve() as probe:
+        batch_id = probe.emulator.add_batch(documents=10)
+        pages = await probe.documents("v1.0", batch_id, query)
+    assert len(pages) == 1
+    assert len(pages[0].json()["value"]) == count
+
+
+@pytest.mark.parametrize(
+    ("version", "query", "target"),
+    [
+        ("v1.0", "$top=-1", "$top"),
+        ("v1.0", "$top=abc", "$top"),
+        ("v1.0", "$top=2147483648", "$top"),
+        ("v1.0", "$skip=1.5", "$skip"),
+        ("v1.0", "$maxpagesize=0", "$maxpagesize"),
+        ("v1.0", "$maxpagesize=101", "$maxpagesize"),
+        ("2024-05-01", "top=x", "top"),
+        ("2024-05-01", "maxpagesize=500", "maxpagesize"),
+        ("v1.0-preview.1", "$skip=-3", "$skip"),
+    ],
+)
+async def test_invalid_paging_values_are_400_invalid_argument(version: str, query: str, target: str) -> None:
+    """A non-integer, negative or too large top/skip, or maxpagesize outside 1-100, is 400 InvalidArgument."""
+    async with serve() as probe:
+        batch_id = probe.emulator.add_batch()
+        answer = await probe.get(probe.url(version, f"/batches/{batch_id}/documents", query))
+    assert answer.status == 400
+    assert answer.json()["error"]["code"] == "InvalidArgument"
+    assert answer.json()["error"]["target"] == target
+
+
+async def test_largest_top_and_skip_are_accepted() -> None:
+    """$top and $skip of 2147483647 are valid."""
+    async with serve() as probe:
+        batch_id = probe.emulator.add_batch()
+        answer = await probe.get(probe.url("v1.0", f"/batches/{batch_id}/documents", "$top=2147483647"))
+    assert answer.status == 200
+
+
+async def test_next_links_are_on_the_origin_the_request_came_to() -> None:
+    """The next link's origin is the Host the request named, not a configured one."""
+    async with serve(page_size=1) as probe:
+        batch_id = probe.emulator.add_batch(documents=2)
+        url = probe.url("v1.0", f"/batches/{batch_id}/documents")
+        answer = await probe.get(url, headers={**AUTH, "Host": "translator.example:4443"})
+    link = answer.json()["@nextLink"]
+    assert link.startswith("http://translator.example:4443/translator/text/batch/v1.0/batches/")
+
+
+async def test_status_filter_selects_documents_in_listing_order() -> None:
+    """statuses=Running,NotStarted lists just those documents, still id-descending, paged like the rest."""
+    clock = VirtualClock()
+    async with serve(clock=clock, page_size=3) as probe:
+        batch_id = probe.emulator.add_batch(documents=20, seconds=24)
+        clock.advance(12)
+        summary = (await probe.get(probe.emulator.batch_url(batch_id))).json()["summary"]
+        pages = await probe.documents("2024-05-01", batch_id, "statuses=Running,NotStarted")
+    documents = [d for p in pages for d in p.json()["value"]]
+    assert len(documents) == summary["inProgress"] + summary["notYetStarted"]
+    assert {d["status"] for d in documents} == {"Running", "NotStarted"}
+    assert [d["id"] for d in documents] == sorted((d["id"] for d in documents), reverse=True)
+
+
+async def test_ids_filter_selects_those_documents() -> None:
+    """ids=a,b lists only those documents."""
+    async with serve() as probe:
+        batch_id = probe.emulator.add_batch(documents=10)
+        everything = _ids([p.json()["value"] for p in await probe.documents("v1.0", batch_id)])
+        wanted = [everything[7], everything[2]]
+        page = (await probe.documents("v1.0", batch_id, "ids=" + ",".join(wanted)))[0].json()
+    assert [d["id"] for d in page["value"]] == sorted(wanted, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "target"),
+    [
+        ("statuses=Sleeping", "statuses"),
+        ("ids=" + ",".join(str(uuid.UUID(int=i)) for i in range(26)), "ids"),
+        ("ids=not-a-guid", "ids"),
+        ("createdDateTimeUtcStart=yesterday", "createdDateTimeUtcStart"),
+        ("$orderBy=size%20desc", "$orderBy"),
+    ],
+    ids=["status", "too-many-ids", "bad-id", "bad-date", "bad-order"],
+)
+async def test_invalid_filters_are_400_invalid_argument(query: str, target: str) -> None:
+    """An unknown status, more than 25 ids, a non-GUID id, a bad date or order is 400 InvalidArgument."""
+    async with serve() as probe:
+        answer = await probe.get(probe.url("v1.0", "/batches", query))
+    assert answer.status == 400
+    assert answer.json()["error"]["target"] == target
+
+
+async def test_batch_list_is_newest_first_and_honours_orderby_and_dates() -> None:
+    """GET batches lists newest first by default, oldest first with orderby asc, and filters by created date."""
+    clock = VirtualClock()
+    async with serve(clock=clock, page_size=2) as probe:
+        made = []
+        for _ in range(3):
+            made.append(probe.emulator.add_batch())
+            clock.advance(3600)
+        newest_first = [p.json() for p in await probe.pages(probe.url("2024-05-01", "/batches"))]
+        ascending = probe.url("2024-05-01", "/batches", "orderby=createdDateTimeUtc%20asc")
+        oldest_first = [p.json() for p in await probe.pages(ascending)]
+        since = await probe.get(probe.url("2024-05-01", "/batches", "createdDateTimeUtcStart=2026-01-01T00:30:00Z"))
+    assert _ids([p["value"] for p in newest_first]) == made[::-1]
+    assert _ids([p["value"] for p in oldest_first]) == made
+    assert [b["id"] for b in since.json()["value"]] == made[:0:-1]
+
+
+async def test_batch_list_filters_by_status_and_id() -> None:
+    """GET batches with statuses or ids lists only the matching batches."""
+    clock = VirtualClock()
+    async with serve(clock=clock) as probe:
+        done = probe.emulator.add_batch(seconds=1)
+        failed = probe.emulator.add_batch(outcome="ValidationFailed")
+        running = probe.emulator.add_batch(seconds=100)
+        clock.advance(50)
+        by_status = await probe.get(probe.url("v1.0", "/batches", "statuses=Succeeded,ValidationFailed"))
+        by_id = await probe.get(probe.url("v1.0", "/batches", f"ids={running}"))
+    assert {b["id"] for b in by_status.json()["value"]} == {done, failed}
+    assert [b["id"] for b in by_id.json()["value"]] == [running]
+
+
+async def test_a_page_deep_into_100k_documents_is_cheap() -> None:
+    """Pages of a 100,000-document batch are computed lazily: the last page costs about what the first does."""
+    clock = VirtualClock()
+    async with serve(clock=clock) as probe:
+        batch_id = probe.emulator.add_batch(documents=100_000, seconds=3600, failures=500)
+        clock.advance(1800)
+        started = time.perf_counter()
+        last = await probe.get(probe.url("v1.0", f"/batches/{batch_id}/documents", "$skip=99990&$maxpagesize=100"))
+        failed = await probe.get(probe.url("v1.0", f"/batches/{batch_id}/documents", "statuses=Failed&$top=5"))
+        elapsed = time.perf_counter() - started
+        summary = (await probe.get(probe.emulator.batch_url(batch_id))).json()["summary"]
+    assert len(last.json()["value"]) == 10
+    assert {d["status"] for d in failed.json()["value"]} == {"Failed"}
+    assert summary["total"] == 100_000
+    assert summary["failed"] > 0
+    assert elapsed < 1.0
