@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 from doctrans_async._clock import Clock
 
@@ -34,7 +34,7 @@ class AccessTokenLike(Protocol):
 class AsyncTokenCredential(Protocol):
     """An async credential (``azure.identity.aio.DefaultAzureCredential`` fits)."""
 
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessTokenLike: ...
+    async def get_token(self, *scopes: str) -> AccessTokenLike: ...
 
 
 class Auth(Protocol):

@@ -139,6 +139,9 @@ def _check_range(name: str, value: int | None, low: int, high: int) -> None:
         raise ValueError(f"{name} must be between {low} and {high}, got {value}")
 
 
+_V1_FORMAT_PATHS = {"document": "/documents/formats", "glossary": "/glossaries/formats"}
+
+
 def _strip_slash(url: str) -> str:
     return url.rstrip("/")
 
@@ -292,7 +295,7 @@ class Endpoint:
         if kind not in ("document", "glossary"):
             raise ValueError(f"kind must be 'document' or 'glossary', got {kind!r}")
         if self.version.is_v1:
-            return Request("GET", self._url(f"/{kind}s/formats"))
+            return Request("GET", self._url(_V1_FORMAT_PATHS[kind]))
         return Request("GET", self._url("/formats", [("type", kind)]))
 
     def storage_sources(self) -> Request:
