@@ -23,10 +23,10 @@ from aiohttp import web
 
 from doctrans_async._clock import Clock, SystemClock
 from doctrans_async.emulator._app import DIALECTS, RequestRecord, Settings, Site, make_app
-from doctrans_async.emulator._faults import ROUTES, Fault, FaultKind, Faults
+from doctrans_async.emulator._faults import Fault, FaultKind, Faults
 from doctrans_async.emulator._state import Outcome, Service, Status
 
-__all__ = ["ROUTES", "Emulator", "Fault", "FaultKind", "Faults", "Outcome", "RequestRecord", "Status"]
+__all__ = ["Emulator", "Fault", "FaultKind", "Faults", "Outcome", "RequestRecord", "Status"]
 
 
 class Emulator:

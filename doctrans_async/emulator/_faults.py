@@ -170,6 +170,9 @@ class Faults:
     def script(self, route: str, outcomes: Iterable[Fault | None]) -> None:
         """Queue ``outcomes`` for the next requests on ``route`` (``None`` serves one request normally).
 
+        Routes: ``status``, ``documents``, ``document``, ``batches``, ``start``, ``cancel``, ``formats``,
+        ``storagesources``, or ``"*"`` for whichever route comes next.
+
         Appends to what is still queued for that route. ``"*"`` queues for whatever route comes next; a route's own
         script is used before the ``"*"`` one.
         """
