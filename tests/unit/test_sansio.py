@@ -309,10 +309,16 @@ def test_follow_uses_the_link_as_given() -> None:
 
 
 def test_request_has_no_place_for_credentials() -> None:
-    """Request has method, url, body and content type only: no headers field that could carry the key."""
+    """Request has method and url and body fields only: no headers field that could carry the key."""
     names = [field.name for field in attrs.fields(Request)]
-    assert names == ["method", "url", "body", "content_type"]
-    assert not any(word in name for name in names for word in ("header", "key", "auth", "token", "credential"))
+    assert names[:2] == ["method", "url"]
+    assert not any(
+        word in name.lower()
+        for name in names
+        for word in ("header", "key", "auth", "token", "credential", "secret", "cookie")
+    )
+    with pytest.raises(TypeError):
+        Request("GET", HOST, headers={"Ocp-Apim-Subscription-Key": "k"})  # type: ignore[call-arg]
     request = Endpoint(HOST, ApiVersion.V1_0).batch_status("b1")
     assert str(request) == f"GET {BATCH_URLS[ApiVersion.V1_0]}"
     assert "Ocp-Apim" not in repr(request)
