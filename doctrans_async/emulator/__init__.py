@@ -24,7 +24,7 @@ from aiohttp import web
 from doctrans_async._clock import Clock, SystemClock
 from doctrans_async.emulator._app import DIALECTS, RequestRecord, Settings, Site, make_app
 from doctrans_async.emulator._faults import Fault, FaultKind, Faults
-from doctrans_async.emulator._state import Outcome, Service, Status
+from doctrans_async.emulator._state import Batch, Outcome, Service, Status
 
 __all__ = ["Emulator", "Fault", "FaultKind", "Faults", "Outcome", "RequestRecord", "Status"]
 
@@ -157,17 +157,17 @@ class Emulator:
 
     def cancel_batch(self, batch_id: str) -> None:
         """Cancel a batch as ``DELETE batches/{id}`` would (raises KeyError if unknown)."""
-        batch = self._site.service.get(batch_id)
-        if batch is None:
-            raise KeyError(batch_id)
-        batch.cancel(self.clock.monotonic())
+        self._batch(batch_id).cancel(self.clock.monotonic())
 
     def batch_status(self, batch_id: str) -> Status:
         """A batch's status now, without a request (raises KeyError if unknown)."""
+        return self._batch(batch_id).view(self.clock.monotonic()).status
+
+    def _batch(self, batch_id: str) -> Batch:
         batch = self._site.service.get(batch_id)
         if batch is None:
             raise KeyError(batch_id)
-        return batch.view(self.clock.monotonic()).status
+        return batch
 
     async def start(self) -> None:
         """Listen on ``host:port``; idempotent."""

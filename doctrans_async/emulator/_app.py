@@ -17,6 +17,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -25,7 +26,7 @@ from aiohttp import web
 from yarl import URL
 
 from doctrans_async._clock import Clock
-from doctrans_async.emulator._faults import LINK_FAULTS, Fault, FaultKind, Faults, status_phrase
+from doctrans_async.emulator._faults import LINK_FAULTS, Fault, FaultKind, Faults
 from doctrans_async.emulator._state import (
     Batch,
     BatchView,
@@ -200,11 +201,18 @@ HTML_502_PAGE = (
 )
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def fault_error_body(status: int) -> dict[str, Any]:
     """The body the real service (or its gateway, for 401) sends with ``status``."""
     if status == 401:
         return GATEWAY_401
-    phrase = status_phrase(status)
+    phrase = _phrase(status)
     code = phrase.title().replace(" ", "").replace("-", "")
     return _FAULT_ERRORS.get(status) or error_body(code, phrase, "Operation")
 
@@ -704,14 +712,23 @@ def _apply_link_fault(call: Call, reply: Reply, fault: Fault | None) -> None:
         reply.next_link = back
 
 
+def _request_ids(request_id: str) -> dict[str, str]:
+    return {"apim-request-id": request_id, "X-RequestId": request_id}
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    # Compact, like the real service's bodies.
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def _render(reply: Reply, request_id: str, fault: Fault | None = None, next_key: str = "") -> web.Response:
-    headers = {"apim-request-id": request_id, "X-RequestId": request_id, **reply.headers}
+    headers = _request_ids(request_id) | reply.headers
     body = reply.body
     if reply.paged and body is not None and reply.next_link is not None:
         body = {**body, next_key: reply.next_link}
     if body is None:
         return web.Response(status=reply.status, headers=headers)
-    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    data = _json(body)
     headers["Content-Type"] = JSON_TYPE
     if reply.status == 200:
         headers["ETag"] = f'"{hashlib.sha256(data).hexdigest()}"'
@@ -739,10 +756,8 @@ def _early(fault: Fault, request_id: str) -> web.Response | None:
         return web.Response(status=502, text=HTML_502_PAGE, content_type="text/html")
     if fault.kind is FaultKind.HTTP:
         assert fault.status is not None
-        headers = {"apim-request-id": request_id, "X-RequestId": request_id, **fault.retry_headers()}
-        data = json.dumps(fault_error_body(fault.status), separators=(",", ":")).encode()
-        headers["Content-Type"] = JSON_TYPE
-        return web.Response(status=fault.status, body=data, headers=headers)
+        headers = _request_ids(request_id) | fault.retry_headers() | {"Content-Type": JSON_TYPE}
+        return web.Response(status=fault.status, body=_json(fault_error_body(fault.status)), headers=headers)
     return None
 
 
@@ -757,7 +772,7 @@ def _endpoint(name: str | None, route: Route | None, layout: Layout) -> Handler:
         fault = site.faults.take(name) if name is not None else None
         status: int | None = None
         try:
-            response = await _serve(request, site, name, route, layout, fault)
+            response = await _serve(request, site, route, layout, fault)
             status = response.status if response is not None else None
             return response if response is not None else web.Response()
         finally:
@@ -769,12 +784,14 @@ def _endpoint(name: str | None, route: Route | None, layout: Layout) -> Handler:
 async def _serve(
     request: web.Request,
     site: Site,
-    name: str | None,
     route: Route | None,
     layout: Layout,
     fault: Fault | None,
 ) -> web.Response | None:
-    """The response to send, or None when the connection is dropped instead."""
+    """The response to send, or None when the connection is dropped instead.
+
+    Link faults on a route without next links, and body faults on bodiless answers, change nothing.
+    """
     request_id = str(uuid.uuid4())
     if fault is not None:
         if fault.kind is FaultKind.SLOW:

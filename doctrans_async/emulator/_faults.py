@@ -11,7 +11,6 @@ import random
 from collections import deque
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from http import HTTPStatus
 
 import attrs
 
@@ -232,11 +231,3 @@ def _check_routes(routes: Iterable[str], *, wildcard: bool) -> None:
     unknown = sorted(set(routes) - allowed)
     if unknown:
         raise ValueError(f"unknown route(s) {unknown}; known: {sorted(allowed)}")
-
-
-def status_phrase(status: int) -> str:
-    """The reason phrase of ``status`` (``"Bad Gateway"``), or ``"Error"`` for unregistered codes."""
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
