@@ -9,10 +9,13 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
+import mimetypes
+import os
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, BinaryIO, Literal, Self, TypeVar
 
 import aiohttp
 import yarl
@@ -43,6 +46,7 @@ from doctrans_async._retry import RetryPolicy, call_with_retries, resend_is_safe
 from doctrans_async._sansio import (
     Endpoint,
     ListFilters,
+    Part,
     Request,
     Response,
     origin_of,
@@ -54,6 +58,7 @@ from doctrans_async._sansio import (
     parse_retry_after,
     parse_started_batch_id,
     parse_storage_sources,
+    parse_translated_document,
     start_translation_body,
 )
 from doctrans_async._version import __version__
@@ -62,6 +67,8 @@ from doctrans_async._versions import ApiVersion
 __all__ = ["DocumentTranslationClient"]
 
 T = TypeVar("T")
+DocumentSource = bytes | str | os.PathLike[str] | BinaryIO
+"""A document to upload: its bytes, a path to it, or a binary file open for reading."""
 logger = logging.getLogger("doctrans_async")
 
 _DEFAULT_RETRY = RetryPolicy()
@@ -204,15 +211,16 @@ class DocumentTranslationClient:
         if deadline is not None:
             timeout = max(0.001, min(timeout, deadline - self._clock.monotonic()))
         try:
-            async with session.request(
-                request.method,
-                yarl.URL(request.url, encoded=True),
-                headers=headers,
-                data=request.body,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=timeout),
-            ) as resp:
-                body = await resp.read()
+            with contextlib.ExitStack() as files:
+                async with session.request(
+                    request.method,
+                    yarl.URL(request.url, encoded=True),
+                    headers=headers,
+                    data=_form(request.parts, files) if request.parts else request.body,
+                    allow_redirects=False,
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                ) as resp:
+                    body = await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             detail = str(exc) or type(exc).__name__
             raise TransportError(
@@ -233,8 +241,11 @@ class DocumentTranslationClient:
         async def attempt() -> T:
             return parse(await self._send(request, deadline))
 
-        # A request that may change state is sent again only where the service cannot have acted on it.
+        # A request that may change state is sent again only where the service cannot have acted on it, and
+        # a stream that cannot be rewound only if none of it was read.
         retryable = resend_is_safe if request.method == "POST" else None
+        if any(part.start is None and not isinstance(part.source, bytes | Path) for part in request.parts):
+            retryable = _never_sent
         return await call_with_retries(
             attempt, policy=self._retry, clock=self._clock, deadline=deadline, retryable=retryable
         )
@@ -300,6 +311,38 @@ class DocumentTranslationClient:
     async def get_supported_formats(self, kind: Literal["document", "glossary"] = "document") -> list[FileFormat]:
         """The document (or glossary) formats the service can translate."""
         return await self._get(self._endpoint.supported_formats(kind), parse_formats)
+
+    async def translate_document(
+        self,
+        document: DocumentSource,
+        *,
+        target_language: str,
+        source_language: str | None = None,
+        glossaries: Sequence[DocumentSource] = (),
+        category: str | None = None,
+        allow_fallback: bool | None = None,
+        content_type: str | None = None,
+        filename: str | None = None,
+    ) -> bytes:
+        """Translate one document synchronously and return the translated document's bytes (2024-05-01 on).
+
+        ``document`` is bytes, a path, or a binary file open for reading; files are streamed, never read whole
+        into memory. Its content type is ``content_type`` or guessed from ``filename`` (or the path's name).
+        ``glossaries`` are glossary files (bytes, paths or open files; bytes need a path-like name to guess the
+        format from, so pass paths or files there). Older API versions raise
+        :class:`UnsupportedOperationError` before any request. Retried only where the document cannot have
+        been translated twice (connection never made; 429/503 with ``Retry-After``).
+        """
+        parts = [_part("document", document, content_type, filename)]
+        parts.extend(_part("glossary", glossary, None, None) for glossary in glossaries)
+        request = self._endpoint.translate_document(
+            parts,
+            target_language=target_language,
+            source_language=source_language,
+            category=category,
+            allow_fallback=allow_fallback,
+        )
+        return await self._get(request, parse_translated_document)
 
     async def get_storage_sources(self) -> list[str]:
         """The storage sources the service reads from (v1.x only; later versions raise
@@ -536,3 +579,71 @@ def _inputs_of(
         raise ValueError("pass inputs, or all of source_url, target_url and target_language")
     target = TranslationTarget(target_url, target_language, category=category)
     return [TranslationInput(source_url, (target,), source_language=source_language)]
+
+
+# Formats the mimetypes table does not know (or knows differently on some systems).
+_CONTENT_TYPES = {
+    ".xlf": "application/xliff+xml",
+    ".xliff": "application/xliff+xml",
+    ".tsv": "text/tab-separated-values",
+    ".tab": "text/tab-separated-values",
+    ".csv": "text/csv",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".txt": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+}
+
+
+def _guess_content_type(filename: str) -> str | None:
+    suffix = Path(filename).suffix.lower()
+    return _CONTENT_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
+
+
+def _part(name: str, source: DocumentSource, content_type: str | None, filename: str | None) -> Part:
+    start: int | None = None
+    if isinstance(source, bytes | bytearray | memoryview):
+        data: bytes | Path | BinaryIO = bytes(source)
+    elif isinstance(source, str | os.PathLike):
+        data = Path(source)
+        filename = filename or data.name
+    elif callable(getattr(source, "read", None)):
+        data = source
+        filename = filename or os.path.basename(str(getattr(source, "name", "")))
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            start = source.tell() if source.seekable() else None
+    else:
+        raise TypeError(f"a {name} must be bytes, a path or a binary file, not {type(source).__name__}")
+    content_type = content_type or (_guess_content_type(filename) if filename else None)
+    if content_type is None:
+        raise ValueError(f"cannot tell the {name}'s format: pass content_type= or a filename with an extension")
+    return Part(name, filename or name, content_type, data, start)
+
+
+def _never_sent(error: Exception) -> bool:
+    return isinstance(error, TransportError) and not error.request_sent
+
+
+async def _chunks(file: BinaryIO, start: int | None) -> AsyncIterator[bytes]:
+    if start is not None:
+        file.seek(start)
+    while chunk := file.read(256 * 1024):
+        yield chunk
+
+
+def _form(parts: Sequence[Part], files: contextlib.ExitStack) -> aiohttp.FormData:
+    """A multipart body; paths are opened here (and closed with ``files``) so each attempt reads them afresh.
+
+    A caller's open file is streamed through a generator, never handed to aiohttp, which closes the files it
+    is given once they are sent.
+    """
+    form = aiohttp.FormData()
+    for part in parts:
+        value: Any = part.source
+        if isinstance(value, Path):
+            value = files.enter_context(value.open("rb"))
+        elif not isinstance(value, bytes):
+            value = _chunks(value, part.start)
+        form.add_field(part.name, value, filename=part.filename, content_type=part.content_type)
+    return form

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import Any, Literal, TypeVar
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, TypeVar
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import attrs
@@ -60,6 +61,7 @@ __all__ = [
     "Endpoint",
     "ListFilters",
     "Origin",
+    "Part",
     "Request",
     "Response",
     "check_next_link",
@@ -73,6 +75,7 @@ __all__ = [
     "parse_retry_after",
     "parse_started_batch_id",
     "parse_storage_sources",
+    "parse_translated_document",
     "request_id_of",
     "start_translation_body",
 ]
@@ -87,13 +90,29 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @attrs.frozen
+class Part:
+    """One part of a multipart body; ``source`` is bytes, a file path (opened when sent), or an open binary file."""
+
+    name: str
+    filename: str
+    content_type: str
+    source: bytes | Path | BinaryIO
+    start: int | None = None
+    """Where an open file's content starts (sent again from there on a retry); ``None`` if it cannot seek."""
+
+
+@attrs.frozen
 class Request:
-    """A request to send: method and absolute, already-encoded URL. Never holds credentials."""
+    """A request to send: method and absolute, already-encoded URL. Never holds credentials.
+
+    The body is ``body`` (with ``content_type``) or, for a multipart upload, ``parts``.
+    """
 
     method: str
     url: str
     body: bytes | None = None
     content_type: str | None = None
+    parts: tuple[Part, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.method} {self.url}"
@@ -297,6 +316,32 @@ class Endpoint:
         if self.version.is_v1:
             return Request("GET", self._url(_V1_FORMAT_PATHS[kind]))
         return Request("GET", self._url("/formats", [("type", kind)]))
+
+    def translate_document(
+        self,
+        parts: Sequence[Part],
+        *,
+        target_language: str,
+        source_language: str | None = None,
+        category: str | None = None,
+        allow_fallback: bool | None = None,
+    ) -> Request:
+        """``POST /translator/document:translate``: one document, translated synchronously (2024-05-01 on)."""
+        if self.version.is_v1:
+            raise UnsupportedOperationError(
+                f"API {self.version.value} cannot translate a single document; use 2024-05-01 or later"
+            )
+        if not target_language:
+            raise ValueError("target_language is required")
+        given = {
+            "targetLanguage": target_language,
+            "sourceLanguage": source_language,
+            "category": category,
+            "allowFallback": None if allow_fallback is None else str(allow_fallback).lower(),
+        }
+        params = [(name, value) for name, value in given.items() if value is not None]
+        query = _query([*layout_of(self.version).query, *params])
+        return Request("POST", f"{self.url}/translator/document:translate{query}", parts=tuple(parts))
 
     def storage_sources(self) -> Request:
         """``GET /storagesources`` (v1.x only)."""
@@ -558,6 +603,12 @@ def parse_batch_page(request: Request, response: Response, now: datetime, versio
     body, value = _value_list(request, response, now)
     items = _structured(request, response, value, structure_batches)
     return BatchPage(items=items, next_link=_next_link(request, response, body, version))
+
+
+def parse_translated_document(request: Request, response: Response, now: datetime) -> bytes:
+    """The translated document's bytes from a single-document translation response."""
+    _raise_for_status(request, response, now)
+    return response.body
 
 
 def parse_started_batch_id(request: Request, response: Response, now: datetime) -> str:
