@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -177,3 +180,37 @@ async def test_python_m_refuses_a_non_loopback_host_and_bad_arguments(arguments:
     _, errors = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 2
     assert errors
+
+
+def _fresh_testing_module(monkeypatch: pytest.MonkeyPatch, *missing: str) -> Any:
+    for name in missing:
+        monkeypatch.setitem(sys.modules, name, None)  # None in sys.modules makes the import fail
+    monkeypatch.delitem(sys.modules, "doctrans_async.testing")
+    return importlib.import_module("doctrans_async.testing")
+
+
+def test_testing_imports_without_pytest_and_says_what_is_missing_when_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without pytest, doctrans_async.testing still gives Emulator; asking for the fixture is a clear ImportError."""
+    module = _fresh_testing_module(monkeypatch, "pytest", "pytest_asyncio")
+    assert module.Emulator is Emulator
+    with pytest.raises(ImportError, match="pytest-asyncio"):
+        _ = module.doctrans_emulator
+
+
+async def test_without_pytest_asyncio_the_fixture_explains_itself(tmp_path: Path) -> None:
+    """With pytest but no pytest-asyncio, the plugin still loads and a test using the fixture errors naming it."""
+    # A package earlier on the path that fails to import hides the installed pytest-asyncio.
+    (tmp_path / "hidden" / "pytest_asyncio").mkdir(parents=True)
+    (tmp_path / "hidden" / "pytest_asyncio" / "__init__.py").write_text("raise ImportError('hidden')\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_user.py").write_text("def test_uses_it(doctrans_emulator):\n    pass\n")
+    path = os.pathsep.join(filter(None, [str(tmp_path / "hidden"), os.environ.get("PYTHONPATH")]))
+    environment = os.environ | {"PYTHONPATH": path}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pytest", "-p", "no:asyncio", "-p", "no:cacheprovider", str(tmp_path),
+        cwd=tmp_path, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 1
+    assert b"1 error" in output
+    assert b"pytest-asyncio" in output
