@@ -1,0 +1,7 @@
+"""``python -m doctrans_async``: the ``doctrans`` command."""
+
+import sys
+
+from doctrans_async.cli import main
+
+sys.exit(main())
