@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from collections import deque
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 
@@ -45,6 +46,8 @@ class Emulator:
         cancel_seconds: simulated time a cancel spends in Cancelling.
         foreign_host: the host of foreign-origin next links; also served (best effort) when listening on
             127.0.0.1, so a client that follows one shows up in :attr:`requests`.
+        log_limit: how many requests :attr:`requests` keeps (the oldest go first); None keeps all, which a
+            long-running emulator under load should not.
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class Emulator:
         start_failures: int = 0,
         cancel_seconds: float = 2.0,
         foreign_host: str = "127.0.0.2",
+        log_limit: int | None = 100_000,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be >= 1, not {page_size}")
@@ -80,7 +84,8 @@ class Emulator:
             start_failures=start_failures,
             foreign_host=foreign_host,
         )
-        self._site = Site(Service(seed=seed, cancel_seconds=cancel_seconds), self.clock, Faults(), settings)
+        service = Service(seed=seed, cancel_seconds=cancel_seconds)
+        self._site = Site(service, self.clock, Faults(), settings, deque(maxlen=log_limit))
         self.app: web.Application = make_app(self._site)
         """The aiohttp application, for embedding in your own runner instead of :meth:`start`."""
         self._runner: web.AppRunner | None = None
@@ -93,7 +98,7 @@ class Emulator:
 
     @property
     def requests(self) -> list[RequestRecord]:
-        """Every request received so far, oldest first (a copy)."""
+        """The requests received so far (the last ``log_limit``), oldest first, as a copy."""
         return list(self._site.log)
 
     def reset_log(self) -> None:

@@ -15,6 +15,7 @@ import hmac
 import json
 import re
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -125,7 +126,7 @@ class Site:
     clock: Clock
     faults: Faults
     settings: Settings
-    log: list[RequestRecord] = attrs.Factory(list)
+    log: deque[RequestRecord] = attrs.Factory(deque)
 
 
 SITE = web.AppKey("doctrans_emulator_site", Site)

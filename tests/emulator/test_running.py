@@ -214,3 +214,13 @@ async def test_without_pytest_asyncio_the_fixture_explains_itself(tmp_path: Path
     assert process.returncode == 1
     assert b"1 error" in output
     assert b"pytest-asyncio" in output
+
+
+async def test_the_log_keeps_only_the_last_log_limit_requests() -> None:
+    """With log_limit=N only the N most recent requests are kept, so a long run does not grow without bound."""
+    async with serve(log_limit=2) as probe:
+        batch_id = probe.emulator.add_batch()
+        for path in ("", "/documents", "/documents"):
+            await probe.get(probe.url("v1.0", f"/batches/{batch_id}{path}"))
+        routes = [r.route for r in probe.emulator.requests]
+    assert routes == ["documents", "documents"]
