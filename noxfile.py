@@ -1,10 +1,10 @@
 """Developer tasks. Each session installs what it needs into its own virtualenv.
 
-    nox -s demo        the whole product against the embedded emulator
-    nox -s tests       the test suite (what CI runs)
-    nox -s lint        ruff
-    nox -s typecheck   mypy --strict
-    nox -s bench       benchmarks against plain aiohttp and the official SDK
+nox -s demo        the whole product against the embedded emulator
+nox -s tests       the test suite (what CI runs)
+nox -s lint        ruff
+nox -s typecheck   mypy --strict
+nox -s bench       benchmarks against plain aiohttp and the official SDK
 """
 
 from __future__ import annotations
