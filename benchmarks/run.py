@@ -1,0 +1,351 @@
+"""Benchmarks: doctrans_async against plain aiohttp + json (the floor) and the official async SDK.
+
+    python benchmarks/run.py                 # full: 100,000 documents, 5,000 polls, 1,000 batches, 3 rounds
+    python benchmarks/run.py --quick         # smoke: 5,000 / 500 / 100, 1 round, well under a minute
+    python benchmarks/run.py --quick --contenders floor,doctrans_async --json /tmp/bench.json
+
+Each measurement runs in a fresh worker process (``worker.py``) against an emulator in another process, so the CPU
+and peak RSS figures are the contender's alone. Rounds interleave the contenders (floor, ours, SDK, floor, ours,
+SDK, ...) so that background load on a shared machine hits them alike; the median of the rounds is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from contenders import CONTENDERS, Job, sdk_available  # noqa: E402
+from emulator_process import BatchSpec, EmulatorInfo, EmulatorProcess  # noqa: E402
+
+DEFAULT_JSON = HERE / "results" / "latest.json"
+# Both the installed SDK (2.x) and doctrans_async default to 2026-03-01; pinning it keeps them on one version
+# whatever either default becomes. The emulator serves every version on one port, so nothing else changes.
+DEFAULT_API_VERSION = "2026-03-01"
+# The service's largest page: fewer round trips, so the per-document cost dominates the listing figure.
+PAGE_SIZE = 100
+# How long a worker may take before the run is declared stuck.
+WORKER_TIMEOUT = 900.0
+# Peak RSS of the big listing may exceed the small one's by this much and still count as flat (allocator noise).
+FLAT_RSS_MB = 3.0
+
+
+@attrs.frozen
+class Sizes:
+    documents: int
+    polls: int
+    batches: int
+    rounds: int
+
+    @property
+    def small_documents(self) -> int:
+        return self.documents // 10
+
+
+FULL = Sizes(documents=100_000, polls=5_000, batches=1_000, rounds=3)
+QUICK = Sizes(documents=5_000, polls=500, batches=100, rounds=1)
+
+# Workloads as the table shows them; "list_small" is the memory check's small listing (N/10 documents).
+MEASURED = ("list", "list_small", "poll", "watch")
+# The watch schedule: a fixed interval, batches of 1-3 s of simulated (= real) time, all watched at once.
+WATCH_INTERVAL = 0.5
+
+
+def _watch_batches(count: int) -> list[BatchSpec]:
+    return [BatchSpec(documents=2, seconds=1.0 + (i % 5) * 0.5) for i in range(count)]
+
+
+@attrs.frozen
+class Measurement:
+    contender: str
+    workload: str
+    round: int
+    cpu_s: float
+    wall_s: float
+    peak_rss_mb: float
+    rss_before_mb: float
+    items: int
+    requests: int
+
+
+@contextmanager
+def _worker(contender: str) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "worker.py"), contender],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if line != "ready":
+            raise RuntimeError(f"worker for {contender} did not start (said {line!r}, exit {process.poll()})")
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+def _send(process: subprocess.Popen[str], job: Job) -> dict[str, Any]:
+    assert process.stdin is not None
+    assert process.stdout is not None
+    process.stdin.write(json.dumps(attrs.asdict(job)) + "\n")
+    process.stdin.flush()
+    line = process.stdout.readline()
+    process.wait(timeout=WORKER_TIMEOUT)
+    if process.returncode != 0 or not line:
+        raise RuntimeError(f"{job.contender}/{job.workload} failed (exit {process.returncode})")
+    result: dict[str, Any] = json.loads(line)
+    return result
+
+
+def measure(
+    contender: str,
+    workload: str,
+    round_: int,
+    *,
+    static: EmulatorInfo,
+    sizes: Sizes,
+    api_version: str,
+) -> Measurement:
+    base = {"contender": contender, "endpoint": static.endpoint, "key": static.key, "api_version": api_version}
+    with _worker(contender) as process:
+        if workload == "watch":
+            # Batches progress from the moment they are seeded: seed them only now that the worker is ready.
+            with EmulatorProcess(_watch_batches(sizes.batches), page_size=PAGE_SIZE) as emulator:
+                info = emulator.start()
+                job = Job(
+                    **{**base, "endpoint": info.endpoint, "key": info.key},
+                    workload="watch",
+                    batch_ids=info.batches,
+                    interval=WATCH_INTERVAL,
+                    concurrency=sizes.batches,
+                )
+                result = _send(process, job)
+        else:
+            batch = {"list": static.batches[0], "list_small": static.batches[1], "poll": static.batches[2]}[workload]
+            job = Job(
+                **base,
+                workload="poll" if workload == "poll" else "list",
+                batch_ids=(batch,),
+                page_size=PAGE_SIZE,
+                polls=sizes.polls,
+            )
+            result = _send(process, job)
+    expected = {"list": sizes.documents, "list_small": sizes.small_documents, "poll": sizes.polls}
+    wanted = expected.get(workload, sizes.batches)
+    if result["items"] != wanted:
+        raise RuntimeError(f"{contender}/{workload} handled {result['items']} items, expected {wanted}")
+    return Measurement(contender=contender, workload=workload, round=round_, **result)
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def summarize(measurements: Sequence[Measurement], contenders: Sequence[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for workload in MEASURED:
+        floor_cpu = None
+        for contender in contenders:
+            ms = [m for m in measurements if m.contender == contender and m.workload == workload]
+            if not ms:
+                continue
+            cpu = _median([m.cpu_s for m in ms])
+            if contender == "floor":
+                floor_cpu = cpu
+            rows.append(
+                {
+                    "workload": workload,
+                    "contender": contender,
+                    "rounds": len(ms),
+                    "cpu_s": cpu,
+                    "wall_s": _median([m.wall_s for m in ms]),
+                    "peak_rss_mb": _median([m.peak_rss_mb for m in ms]),
+                    "rss_before_mb": _median([m.rss_before_mb for m in ms]),
+                    "requests": int(_median([m.requests for m in ms])),
+                    "items": ms[0].items,
+                    "cpu_vs_floor": cpu / floor_cpu if floor_cpu else None,
+                }
+            )
+    return rows
+
+
+def targets(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    cpu = {(r["workload"], r["contender"]): r["cpu_s"] for r in rows}
+    rss = {(r["workload"], r["contender"]): r["peak_rss_mb"] for r in rows}
+    checks: list[dict[str, Any]] = []
+
+    def ratio(workload: str, a: str, b: str) -> float | None:
+        if (workload, a) in cpu and (workload, b) in cpu and cpu[(workload, b)] > 0:
+            return cpu[(workload, a)] / cpu[(workload, b)]
+        return None
+
+    for workload, limit in (("list", 1.5), ("poll", 1.3)):
+        value = ratio(workload, "doctrans_async", "floor")
+        if value is not None:
+            checks.append(
+                {"target": f"{workload}: doctrans_async CPU <= {limit}x floor", "value": value, "met": value <= limit}
+            )
+    for workload in ("list", "poll"):
+        value = ratio(workload, "official_sdk", "doctrans_async")
+        if value is not None:
+            checks.append(
+                {"target": f"{workload}: official_sdk CPU >= 5x doctrans_async", "value": value, "met": value >= 5.0}
+            )
+    for contender in ("doctrans_async", "floor"):
+        if ("list", contender) in rss and ("list_small", contender) in rss:
+            growth = rss[("list", contender)] - rss[("list_small", contender)]
+            checks.append(
+                {
+                    "target": f"memory: {contender} peak RSS flat, N/10 to N documents (<= {FLAT_RSS_MB} MB more)",
+                    "value": growth,
+                    "met": growth <= FLAT_RSS_MB,
+                }
+            )
+    return checks
+
+
+def render(rows: Sequence[dict[str, Any]], checks: Sequence[dict[str, Any]], sizes: Sizes) -> str:
+    labels = {
+        "list": f"list {sizes.documents:,} docs",
+        "list_small": f"list {sizes.small_documents:,} docs",
+        "poll": f"{sizes.polls:,} polls",
+        "watch": f"watch {sizes.batches:,} batches",
+    }
+    header = ("workload", "contender", "CPU s", "x floor", "wall s", "peak RSS MB", "requests")
+    lines = [header]
+    for r in rows:
+        vs = "" if r["cpu_vs_floor"] is None else f"{r['cpu_vs_floor']:.2f}"
+        lines.append(
+            (
+                labels[r["workload"]],
+                r["contender"],
+                f"{r['cpu_s']:.3f}",
+                vs,
+                f"{r['wall_s']:.2f}",
+                f"{r['peak_rss_mb']:.1f}",
+                f"{r['requests']:,}",
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for n, line in enumerate(lines):
+        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True))]
+        out.append("  ".join(cells))
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    out.append("")
+    for check in checks:
+        mark = "met" if check["met"] else "MISSED"
+        unit = " MB" if check["target"].startswith("memory") else "x"
+        out.append(f"[{mark}] {check['target']}: {check['value']:.2f}{unit}")
+    return "\n".join(out)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small sizes, one round (a smoke run)")
+    p.add_argument("--rounds", type=int, help="interleaved rounds (default 3, or 1 with --quick)")
+    p.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"write results here (default {DEFAULT_JSON})")
+    p.add_argument("--contenders", default=",".join(CONTENDERS), help="comma-separated subset of contenders")
+    p.add_argument("--workloads", default=",".join(MEASURED), help="comma-separated subset of workloads")
+    p.add_argument("--api-version", default=DEFAULT_API_VERSION, help="API version every contender speaks")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.rounds is not None:
+        sizes = attrs.evolve(sizes, rounds=args.rounds)
+    contenders = [c for c in args.contenders.split(",") if c]
+    workloads = [w for w in args.workloads.split(",") if w]
+    for name in contenders:
+        if name not in CONTENDERS:
+            raise SystemExit(f"unknown contender {name!r}; known: {', '.join(CONTENDERS)}")
+    for name in workloads:
+        if name not in MEASURED:
+            raise SystemExit(f"unknown workload {name!r}; known: {', '.join(MEASURED)}")
+    notes: list[str] = []
+    if "official_sdk" in contenders and not sdk_available():
+        contenders.remove("official_sdk")
+        notes.append(
+            "official_sdk skipped: azure.ai.translation.document is not importable "
+            "(pip install azure-ai-translation-document)"
+        )
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+    started = time.perf_counter()
+    static_batches = [
+        BatchSpec(sizes.documents, 0.5),  # the listing, finished before anyone lists it
+        BatchSpec(sizes.small_documents, 0.5),  # the memory check's small listing
+        BatchSpec(100, 86_400.0),  # the polled batch: Running all day, as a batch being watched is
+    ]
+    measurements: list[Measurement] = []
+    with EmulatorProcess(static_batches, page_size=PAGE_SIZE) as emulator:
+        static = emulator.start()
+        time.sleep(1.0)  # let the listed batches finish, so every round lists the same documents
+        for round_ in range(1, sizes.rounds + 1):
+            for workload in workloads:
+                for contender in contenders:
+                    m = measure(contender, workload, round_, static=static, sizes=sizes, api_version=args.api_version)
+                    measurements.append(m)
+                    print(
+                        f"round {round_}/{sizes.rounds} {workload:<10} {contender:<15} "
+                        f"cpu {m.cpu_s:7.3f}s  wall {m.wall_s:7.2f}s  rss {m.peak_rss_mb:6.1f}MB  "
+                        f"requests {m.requests}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+
+    rows = summarize(measurements, contenders)
+    checks = targets(rows)
+    print(render(rows, checks, sizes))
+    for note in notes:
+        print(f"note: {note}")
+    report = {
+        "mode": "quick" if args.quick else "full",
+        "sizes": attrs.asdict(sizes),
+        "api_version": args.api_version,
+        "page_size": PAGE_SIZE,
+        "watch": {
+            "interval_s": WATCH_INTERVAL,
+            "batch_seconds": sorted({b.seconds for b in _watch_batches(5)}),
+            "schedule": "poll; while not terminal: sleep interval, poll (all contenders)",
+        },
+        "python": sys.version,
+        "platform": platform.platform(),
+        "notes": notes,
+        "summary": rows,
+        "targets": checks,
+        "measurements": [attrs.asdict(m) for m in measurements],
+        "elapsed_s": time.perf_counter() - started,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"results written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
