@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from doctrans_async.cli._commands import run
 from doctrans_async.cli._parser import ExitCode, build_parser
 
-__all__ = ["ExitCode", "main", "run"]
+__all__ = ["ExitCode", "build_parser", "main", "run"]
 
 
 def _exit_status(stop: SystemExit) -> int:
@@ -28,19 +28,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     The console script exits with what this returns.
     """
-    parser = build_parser()
     try:
-        args, rest = parser.parse_known_args(argv)
-        if rest and args.command != "emulator":
-            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        return _main(argv)
     except SystemExit as stop:
+        # argparse (ours, or the emulator's for `doctrans emulator`) exits on --help and usage errors.
         return _exit_status(stop)
+    except KeyboardInterrupt:
+        print("doctrans: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
     if args.command == "emulator":
         from doctrans_async.emulator.__main__ import main as emulator_main
 
         return emulator_main(rest)
-    try:
-        return asyncio.run(run(args))
-    except KeyboardInterrupt:
-        print("doctrans: interrupted", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return asyncio.run(run(args))

@@ -135,7 +135,7 @@ async def wait_and_report(
             final = await client.wait_for_completion(batch_id, timeout=timeout, on_status=show)
     except PollingTimeoutError as timed_out:
         last = timed_out.last_status
-        seen = f"; last seen {last.status}, {counts(last.summary)}" if last is not None else ""
+        seen = f"; {counts(last.summary)}" if last is not None else ""
         error(f"{timed_out}{seen}")
         return ExitCode.TIMEOUT
     await report(client, final, renderer)

@@ -223,8 +223,8 @@ class RichRenderer:
         self._console = console
 
     def line(self, text: str = "") -> None:
-        """Print a line of text (as is: no markup, no highlighting)."""
-        self._console.print(text, markup=False, highlight=False)
+        """Print a line of text as is: no markup, no highlighting, no re-wrapping of preformatted lines."""
+        self._console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """Print a rich table."""
