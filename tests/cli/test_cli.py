@@ -8,9 +8,10 @@ import io
 import json
 import subprocess
 import sys
-from collections.abc import Coroutine, Sequence
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
+import attrs
 import pytest
 from rich.console import Console
 
@@ -20,43 +21,57 @@ from doctrans_async.cli._render import Renderer, RichRenderer
 from doctrans_async.emulator import Emulator
 
 
-async def doctrans(
-    argv: Sequence[str], emulator: Emulator, clock: dt.VirtualClock, *, renderer: Renderer | None = None
-) -> int:
-    """Run one command as ``doctrans`` would, with the emulator's endpoint and key in the environment."""
+@attrs.frozen
+class Ran:
+    """What one command did: its exit status and what it printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+class Cli(Protocol):
+    """Runs one ``doctrans`` command against the test's emulator."""
+
+    async def __call__(self, *argv: str, renderer: Renderer | None = None) -> Ran: ...
+
+
+@pytest.fixture
+def cli(emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """``doctrans`` as ``run`` executes it, with the emulator's endpoint and key in the environment, on virtual time."""
     environ = {"DOCTRANS_ENDPOINT": emulator.endpoint, "DOCTRANS_KEY": emulator.key}
-    return await run(build_parser().parse_args(argv), clock=clock, environ=environ, renderer=renderer)
+
+    async def doctrans(*argv: str, renderer: Renderer | None = None) -> Ran:
+        code = await run(build_parser().parse_args(argv), clock=clock, environ=environ, renderer=renderer)
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return doctrans
 
 
 # --- wait: exit status by outcome ------------------------------------------------------------------------
 
 
-async def test_wait_succeeded_prints_progress_lines_and_summary(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_wait_succeeded_prints_progress_lines_and_summary(emulator: Emulator, cli: Cli) -> None:
     """Waiting on a batch that succeeds exits 0, with one plain line per change and then the summary."""
-    batch_id = emulator.add_batch(documents=8, seconds=60)
-    assert await doctrans(["wait", batch_id], emulator, clock) == ExitCode.SUCCEEDED
-    out = capsys.readouterr().out
-    progress = [line for line in out.splitlines() if line.startswith("[")]
+    ran = await cli("wait", emulator.add_batch(documents=8, seconds=60))
+    assert ran.code == ExitCode.SUCCEEDED
+    progress = [line for line in ran.out.splitlines() if line.startswith("[")]
     assert "NotStarted" in progress[0]
     assert "Succeeded" in progress[-1]
     assert "8/8 finished (8 succeeded, 0 failed, 0 cancelled)" in progress[-1]
     assert len(progress) == len(set(progress))
-    assert "\x1b[" not in out
-    assert "Summary" in out
-    assert "Failed documents" not in out
+    assert "\x1b[" not in ran.out
+    assert "Summary" in ran.out
+    assert "Failed documents" not in ran.out
 
 
-async def test_wait_lists_failed_documents_with_error_codes(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_wait_lists_failed_documents_with_error_codes(emulator: Emulator, cli: Cli) -> None:
     """A batch with some failed documents still succeeds (exit 0) and its failed documents are listed with codes."""
-    batch_id = emulator.add_batch(documents=12, seconds=60, failures=3)
-    assert await doctrans(["wait", batch_id], emulator, clock) == ExitCode.SUCCEEDED
-    out = capsys.readouterr().out
-    failed_table = out.split("Failed documents (3)")[1]
-    assert failed_table.count("InvalidRequest") + failed_table.count("Error") >= 3
+    ran = await cli("wait", emulator.add_batch(documents=12, seconds=60, failures=3))
+    assert ran.code == ExitCode.SUCCEEDED
+    failed_table = ran.out.split("Failed documents (3)")[1].splitlines()[2:5]
+    assert all(line.split()[1] == "InvalidRequest" for line in failed_table)
 
 
 @pytest.mark.parametrize(
@@ -64,68 +79,55 @@ async def test_wait_lists_failed_documents_with_error_codes(
     [("Failed", ExitCode.FAILED), ("ValidationFailed", ExitCode.VALIDATION_FAILED)],
 )
 async def test_wait_exit_status_says_the_outcome(
-    emulator: Emulator, clock: dt.VirtualClock, outcome: Any, expected: ExitCode
+    emulator: Emulator, cli: Cli, outcome: Any, expected: ExitCode
 ) -> None:
     """A Failed batch exits 1 and a ValidationFailed one exits 3."""
-    batch_id = emulator.add_batch(documents=4, seconds=30, outcome=outcome)
-    assert await doctrans(["wait", batch_id], emulator, clock) == expected
+    assert (await cli("wait", emulator.add_batch(documents=4, seconds=30, outcome=outcome))).code == expected
 
 
-async def test_wait_validation_failed_shows_the_error(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_wait_validation_failed_shows_the_error(emulator: Emulator, cli: Cli) -> None:
     """A batch that fails validation prints the service's error and its inner error."""
-    batch_id = emulator.add_batch(outcome="ValidationFailed")
-    await doctrans(["wait", batch_id], emulator, clock)
-    assert "InvalidDocumentAccessLevel" in capsys.readouterr().out
+    ran = await cli("wait", emulator.add_batch(outcome="ValidationFailed"))
+    assert "InvalidDocumentAccessLevel" in ran.out
 
 
-async def test_wait_canceled_exits_4(emulator: Emulator, clock: dt.VirtualClock) -> None:
+async def test_wait_canceled_exits_4(emulator: Emulator, cli: Cli) -> None:
     """A batch cancelled while it runs ends Canceled, exit 4."""
     batch_id = emulator.add_batch(documents=20, seconds=600)
     emulator.cancel_batch(batch_id)
-    assert await doctrans(["wait", batch_id], emulator, clock) == ExitCode.CANCELED
+    assert (await cli("wait", batch_id)).code == ExitCode.CANCELED
 
 
-async def test_wait_timeout_exits_5_with_last_status(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_wait_timeout_exits_5_with_last_status(emulator: Emulator, cli: Cli, clock: dt.VirtualClock) -> None:
     """Past --timeout the wait exits 5 and says what it saw last, on stderr."""
-    batch_id = emulator.add_batch(documents=20, seconds=300)
-    assert await doctrans(["wait", batch_id, "--timeout", "30"], emulator, clock) == ExitCode.TIMEOUT
-    err = capsys.readouterr().err
-    assert err.startswith("doctrans: error: ")
-    assert "still Running after 30s" in err
-    assert "/20 finished" in err
+    ran = await cli("wait", emulator.add_batch(documents=20, seconds=300), "--timeout", "30")
+    assert ran.code == ExitCode.TIMEOUT
+    assert ran.err.startswith("doctrans: error: ")
+    assert "still Running after 30s" in ran.err
+    assert "/20 finished" in ran.err
     assert clock.monotonic() == pytest.approx(30)
 
 
 # --- errors ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["wait"], ["status"], ["documents"], ["cancel"]])
-async def test_unknown_batch_exits_6_with_a_message(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str], command: list[str]
-) -> None:
+@pytest.mark.parametrize("command", ["wait", "status", "documents", "cancel"])
+async def test_unknown_batch_exits_6_with_a_message(cli: Cli, command: str) -> None:
     """Every command on an unknown batch exits 6 with the service's message and no traceback."""
-    code = await doctrans([*command, "00000000-0000-0000-0000-000000000000"], emulator, clock)
-    assert code == ExitCode.SERVICE_ERROR
-    err = capsys.readouterr().err
-    assert "404" in err
-    assert "Traceback" not in err
+    ran = await cli(command, "00000000-0000-0000-0000-000000000000")
+    assert ran.code == ExitCode.SERVICE_ERROR
+    assert "404" in ran.err
+    assert "Traceback" not in ran.err
 
 
-async def test_wrong_key_exits_6_and_never_shows_a_key(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A wrong --key exits 6 with a 401 message that shows neither the wrong key nor the right one."""
+async def test_wrong_key_exits_6_and_never_shows_a_key(emulator: Emulator, cli: Cli) -> None:
+    """A wrong --key (it wins over $DOCTRANS_KEY) exits 6 with a 401 message that shows neither key."""
     wrong = "wrong-key-6d1f0c6e9b"
-    args = build_parser().parse_args(["--endpoint", emulator.endpoint, "--key", wrong, "status", "x"])
-    assert await run(args, clock=clock, environ={"DOCTRANS_KEY": emulator.key}) == ExitCode.SERVICE_ERROR
-    captured = capsys.readouterr()
-    assert "401" in captured.err
+    ran = await cli("--key", wrong, "status", "x")
+    assert ran.code == ExitCode.SERVICE_ERROR
+    assert "401" in ran.err
     for secret in (wrong, emulator.key):
-        assert secret not in captured.out + captured.err
+        assert secret not in ran.out + ran.err
 
 
 @pytest.mark.parametrize(
@@ -140,6 +142,13 @@ async def test_missing_endpoint_or_key_is_a_usage_error(
     assert missing in capsys.readouterr().err
 
 
+async def test_bad_endpoint_is_a_usage_error(cli: Cli) -> None:
+    """An endpoint that is not an http(s) URL exits 2 and says what is wrong with it."""
+    ran = await cli("--endpoint", "not a url", "status", "x")
+    assert ran.code == ExitCode.USAGE
+    assert "endpoint must be an http(s) origin" in ran.err
+
+
 async def test_unknown_api_version_from_environment_is_a_usage_error(
     emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -152,127 +161,111 @@ async def test_unknown_api_version_from_environment_is_a_usage_error(
 # --- status, documents, batches, cancel ------------------------------------------------------------------
 
 
-async def test_status_json_has_wire_strings_and_iso_datetimes(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_status_json_has_wire_strings_and_iso_datetimes(emulator: Emulator, cli: Cli) -> None:
     """status --json prints one JSON object with the status's wire spelling and ISO 8601 timestamps."""
     batch_id = emulator.add_batch(documents=3, seconds=0)
-    assert await doctrans(["status", batch_id, "--json"], emulator, clock) == 0
-    body = json.loads(capsys.readouterr().out)
-    assert body["id"] == batch_id
-    assert body["status"] == "Succeeded"
-    assert body["summary"]["total"] == 3
+    ran = await cli("status", batch_id, "--json")
+    assert ran.code == 0
+    body = json.loads(ran.out)
+    assert (body["id"], body["status"], body["summary"]["total"]) == (batch_id, "Succeeded", 3)
     assert body["created_at"].endswith("+00:00")
 
 
-async def test_status_plain_is_a_table(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_status_plain_is_a_table(emulator: Emulator, cli: Cli) -> None:
     """status without --json shows the batch's fields one per line."""
     batch_id = emulator.add_batch(documents=3, seconds=0)
-    assert await doctrans(["status", batch_id], emulator, clock) == 0
-    out = capsys.readouterr().out
-    assert f"batch               {batch_id}" in out
-    assert "documents           3" in out
+    ran = await cli("status", batch_id)
+    assert ran.code == 0
+    assert f"batch               {batch_id}" in ran.out
+    assert "documents           3" in ran.out
 
 
 @pytest.mark.parametrize("version", ["v1.0-preview.1", "2026-03-01"])
-async def test_documents_json_filtered_by_status(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str], version: str
-) -> None:
+async def test_documents_json_filtered_by_status(emulator: Emulator, cli: Cli, version: str) -> None:
     """documents --status Failed --json lists exactly the failed documents, whether or not the API version filters."""
     batch_id = emulator.add_batch(documents=12, seconds=0, failures=4)
-    argv = ["--api-version", version, "documents", batch_id, "--status", "failed", "--json"]
-    assert await doctrans(argv, emulator, clock) == 0
-    documents = json.loads(capsys.readouterr().out)
+    ran = await cli("--api-version", version, "documents", batch_id, "--status", "failed", "--json")
+    assert ran.code == 0
+    documents = json.loads(ran.out)
     assert len(documents) == 4
     assert {d["status"] for d in documents} == {"Failed"}
     assert all(d["error"]["code"] for d in documents)
 
 
-async def test_documents_plain_lists_every_document_across_pages(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_documents_plain_lists_every_document_across_pages(emulator: Emulator, cli: Cli) -> None:
     """documents shows a table of every document (the emulator pages by 5 here) with full ids."""
-    batch_id = emulator.add_batch(documents=12, seconds=0)
-    assert await doctrans(["documents", batch_id], emulator, clock) == 0
-    out = capsys.readouterr().out
-    assert "Documents of batch" in out
-    assert "(12)" in out
-    assert out.count("Succeeded") == 12
+    ran = await cli("documents", emulator.add_batch(documents=12, seconds=0))
+    assert ran.code == 0
+    assert "Documents of batch" in ran.out
+    assert "(12)" in ran.out
+    assert ran.out.count("Succeeded") == 12
 
 
-async def test_documents_json_empty_listing_is_an_empty_array(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_documents_json_empty_listing_is_an_empty_array(emulator: Emulator, cli: Cli) -> None:
     """A filter that matches nothing still prints valid JSON: an empty array."""
-    batch_id = emulator.add_batch(documents=3, seconds=0)
-    assert await doctrans(["documents", batch_id, "--status", "Failed", "--json"], emulator, clock) == 0
-    assert json.loads(capsys.readouterr().out) == []
+    ran = await cli("documents", emulator.add_batch(documents=3, seconds=0), "--status", "Failed", "--json")
+    assert ran.code == 0
+    assert json.loads(ran.out) == []
 
 
-async def test_batches_json_status_filter_and_top(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_batches_json_status_filter_and_top(emulator: Emulator, cli: Cli) -> None:
     """batches --status --top --json lists at most N batches, all of that status."""
     done = {emulator.add_batch(documents=2, seconds=0) for _ in range(3)}
     emulator.add_batch(documents=2, seconds=600)
-    assert await doctrans(["batches", "--status", "Succeeded", "--top", "2", "--json"], emulator, clock) == 0
-    batches = json.loads(capsys.readouterr().out)
+    ran = await cli("batches", "--status", "Succeeded", "--top", "2", "--json")
+    assert ran.code == 0
+    batches = json.loads(ran.out)
     assert len(batches) == 2
     assert {b["id"] for b in batches} <= done
 
 
-async def test_batches_plain_table(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_batches_plain_table(emulator: Emulator, cli: Cli) -> None:
     """batches without --json shows one row per batch."""
     ids = [emulator.add_batch(documents=2, seconds=0) for _ in range(2)]
-    assert await doctrans(["batches"], emulator, clock) == 0
-    out = capsys.readouterr().out
-    assert "Batches (2)" in out
-    assert all(batch_id in out for batch_id in ids)
+    ran = await cli("batches")
+    assert ran.code == 0
+    assert "Batches (2)" in ran.out
+    assert all(batch_id in ran.out for batch_id in ids)
 
 
-async def test_cancel_then_wait_ends_canceled(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_cancel_then_wait_ends_canceled(emulator: Emulator, cli: Cli) -> None:
     """cancel exits 0 saying the batch is Cancelling; a wait afterwards ends Canceled (exit 4)."""
     batch_id = emulator.add_batch(documents=10, seconds=600)
-    assert await doctrans(["cancel", batch_id], emulator, clock) == 0
-    assert "is Cancelling" in capsys.readouterr().out
-    assert await doctrans(["wait", batch_id], emulator, clock) == ExitCode.CANCELED
+    ran = await cli("cancel", batch_id)
+    assert ran.code == 0
+    assert "is Cancelling" in ran.out
+    assert (await cli("wait", batch_id)).code == ExitCode.CANCELED
 
 
-async def test_key_never_printed(
-    emulator: Emulator, clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_key_never_printed(emulator: Emulator, cli: Cli) -> None:
     """No command's output, normal or error, contains the key."""
     batch_id = emulator.add_batch(documents=4, seconds=60, failures=1)
-    for argv in (
-        ["status", batch_id, "--json"],
-        ["documents", batch_id],
-        ["wait", batch_id],
-        ["batches", "--json"],
-        ["cancel", batch_id],
-        ["status", "missing"],
-        ["--api-version", "v1.0", "wait", "missing"],
-    ):
-        await doctrans(argv, emulator, clock)
-    captured = capsys.readouterr()
-    assert batch_id in captured.out
-    assert emulator.key not in captured.out + captured.err
+    runs = [
+        await cli(*argv)
+        for argv in (
+            ("status", batch_id, "--json"),
+            ("documents", batch_id),
+            ("wait", batch_id),
+            ("batches", "--json"),
+            ("cancel", batch_id),
+            ("status", "missing"),
+            ("--api-version", "v1.0", "wait", "missing"),
+        )
+    ]
+    printed = "".join(ran.out + ran.err for ran in runs)
+    assert batch_id in printed
+    assert emulator.key not in printed
 
 
 # --- rich and demo ---------------------------------------------------------------------------------------
 
 
-async def test_rich_renderer_draws_progress_and_tables(emulator: Emulator, clock: dt.VirtualClock) -> None:
+async def test_rich_renderer_draws_progress_and_tables(emulator: Emulator, cli: Cli) -> None:
     """On a terminal, wait draws rich's progress bar and tables and still exits by outcome."""
     screen = io.StringIO()
     renderer = RichRenderer(Console(file=screen, force_terminal=True, width=120))
-    batch_id = emulator.add_batch(documents=9, seconds=60, failures=2)
-    assert await doctrans(["wait", batch_id], emulator, clock, renderer=renderer) == 0
+    ran = await cli("wait", emulator.add_batch(documents=9, seconds=60, failures=2), renderer=renderer)
+    assert ran.code == 0
     drawn = screen.getvalue()
     assert "9/9" in drawn
     assert "Failed documents (2)" in drawn
