@@ -53,6 +53,9 @@ class VirtualClock:
     ``sleep`` still yields to the event loop once, so other tasks run and cancellation is delivered as it would
     be with a real sleep. Share one instance between a client and an in-process emulator to run long batches
     instantly.
+
+    Concurrent sleepers each move the one shared time by their own wait, so with many tasks time runs as fast as
+    the sum of their waits: right for outcomes, not for timing between tasks (bound retries by attempts there).
     """
 
     def __init__(self, start: datetime | None = None) -> None:
