@@ -184,6 +184,9 @@ def summarize(measurements: Sequence[Measurement], contenders: Sequence[str]) ->
                     "requests": int(_median([m.requests for m in ms])),
                     "items": ms[0].items,
                     "cpu_vs_floor": cpu / floor_cpu if floor_cpu else None,
+                    # Watch request counts differ between contenders (a slower client fits fewer polls into a
+                    # batch's run on the same fixed schedule), so CPU per request is the fair figure there.
+                    "cpu_us_per_request": _median([1e6 * m.cpu_s / m.requests for m in ms if m.requests]),
                 }
             )
     return rows
@@ -231,7 +234,7 @@ def render(rows: Sequence[dict[str, Any]], checks: Sequence[dict[str, Any]], siz
         "poll": f"{sizes.polls:,} polls",
         "watch": f"watch {sizes.batches:,} batches",
     }
-    header = ("workload", "contender", "CPU s", "x floor", "wall s", "peak RSS MB", "requests")
+    header = ("workload", "contender", "CPU s", "x floor", "wall s", "peak RSS MB", "requests", "CPU us/req")
     lines = [header]
     for r in rows:
         vs = "" if r["cpu_vs_floor"] is None else f"{r['cpu_vs_floor']:.2f}"
@@ -244,6 +247,7 @@ def render(rows: Sequence[dict[str, Any]], checks: Sequence[dict[str, Any]], siz
                 f"{r['wall_s']:.2f}",
                 f"{r['peak_rss_mb']:.1f}",
                 f"{r['requests']:,}",
+                f"{r['cpu_us_per_request']:.0f}",
             )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
