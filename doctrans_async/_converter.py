@@ -6,6 +6,7 @@ Wire names are camelCase (``createdDateTimeUtc``, ``innerError``); model fields 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -72,7 +73,10 @@ def _structure_int(value: object, _: type) -> int:
 def _structure_float(value: object, _: type) -> float:
     # The seed's table types progress as a string; the service sends a number. Take either.
     if isinstance(value, int | float | str) and not isinstance(value, bool):
-        return float(value)
+        number = float(value)
+        if math.isfinite(number):
+            return number
+        raise ValueError(f"expected a finite number, got {value!r:.40}")
     raise TypeError(f"expected a number, got {type(value).__name__}")
 
 

@@ -14,7 +14,7 @@ import attrs
 
 from doctrans_async._errors import ContinuationLinkError
 from doctrans_async._models import BatchPage, DocumentPage
-from doctrans_async._sansio import Endpoint, Request, check_next_link
+from doctrans_async._sansio import Endpoint, Request, check_next_link, page_key
 
 __all__ = ["first_request_for_resume", "iter_pages"]
 
@@ -43,7 +43,7 @@ async def iter_pages(
     Never yields more than ``top`` items in all (the service should honour ``top``; we make sure). Each yielded
     page's ``next_link`` is the checked absolute URL of the next page, or ``None`` when the listing is over.
     """
-    seen = {first.url} if seen is None else seen | {first.url}
+    seen = (set() if seen is None else seen) | {page_key(first.url)}
     remaining = top
     request: Request | None = first
     pages = 0

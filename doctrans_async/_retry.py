@@ -43,7 +43,7 @@ class RetryPolicy:
     operation's deadline.
     """
 
-    max_attempts: int = attrs.field(default=5, validator=_positive)
+    max_attempts: int = attrs.field(default=5, validator=[attrs.validators.instance_of(int), _positive])
     max_time: float = attrs.field(default=60.0, validator=_positive)
     initial_backoff: float = attrs.field(default=0.5, validator=_positive)
     max_backoff: float = attrs.field(default=10.0, validator=_positive)

@@ -67,6 +67,7 @@ __all__ = [
     "check_next_link",
     "error_for",
     "origin_of",
+    "page_key",
     "parse_batch_page",
     "parse_batch_status",
     "parse_document_page",
@@ -357,6 +358,9 @@ class Endpoint:
 def _segment(value: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"an id must be a non-empty string, got {value!r}")
+    if value in (".", ".."):
+        # Quoting leaves dots alone, and servers and proxies resolve them as path steps.
+        raise ValueError(f"an id cannot be {value!r}")
     # An id is one path segment: '/', '?', '..' must not steer the request elsewhere.
     return quote(value, safe="")
 
@@ -374,12 +378,12 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
         raise ContinuationLinkError(
             f"the next link is a {type(link).__name__}, not a string", method="GET", url=current_url
         )
-    absolute = urljoin(current_url, link)
     try:
+        absolute = urljoin(current_url, link)
         link_origin = origin_of(absolute)
     except ValueError as exc:
         raise ContinuationLinkError(
-            f"refusing to follow a next link that is {exc}", method="GET", url=_redact(absolute)
+            f"refusing to follow a next link that is {exc}", method="GET", url=_redact(link)
         ) from None
     if link_origin != origin:
         raise ContinuationLinkError(
@@ -388,20 +392,31 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
             method="GET",
             url=_redact(absolute),
         )
-    if absolute in seen:
+    key = page_key(absolute)
+    if key in seen:
         raise ContinuationLinkError(
             "the service repeated a next link; stopping instead of looping", method="GET", url=absolute
         )
-    seen.add(absolute)
+    seen.add(key)
     return absolute
 
 
-def _redact(url: str) -> str:
-    # A link we refuse may carry anything; keep only what identifies it.
+def page_key(url: str) -> str:
+    """What identifies a page for loop detection: the origin normalised (so 'https://H:443/x' is the page
+    'https://h/x'), path and query as given."""
+    scheme, host, port = origin_of(url)
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
+    return f"{scheme}://{host}:{port}{parts.path}?{parts.query}"
+
+
+def _redact(url: str) -> str:
+    # A link we refuse may carry anything; keep only what identifies it: no user information, no query.
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}{parts.path}"
 
 
 # --- responses -------------------------------------------------------------------------------------------
@@ -431,7 +446,8 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime) -> float | None
     return _seconds_until(raw, now)
 
 
-_NUMBER = re.compile(r"\s*[0-9]+(\.[0-9]+)?\s*")
+# HTTP allows only spaces and tabs around a header value; other "whitespace" float() would refuse.
+_NUMBER = re.compile(r"[ \t]*[0-9]+(\.[0-9]+)?[ \t]*")
 
 
 def _non_negative_number(raw: str | None) -> float | None:
@@ -483,7 +499,7 @@ def _error_detail(response: Response) -> ErrorDetail:
     try:
         payload = json.loads(response.body)
         detail = structure_error(payload["error"])
-    except (ValueError, TypeError, KeyError, cattrs.BaseValidationError):
+    except (ValueError, TypeError, KeyError, RecursionError, cattrs.BaseValidationError):
         return _detail_from_text(response)
     return detail
 
@@ -505,7 +521,7 @@ def _detail_from_text(response: Response) -> ErrorDetail:
 def _json_body(request: Request, response: Response) -> Any:
     try:
         return json.loads(response.body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise _malformed(request, response, f"the body is not valid JSON ({exc})", transient=True) from None
 
 

@@ -86,9 +86,10 @@ def test_policy_defaults() -> None:
 @pytest.mark.parametrize("field", ["max_attempts", "max_time", "initial_backoff", "max_backoff", "max_retry_after"])
 @pytest.mark.parametrize("value", [0, -1, float("nan")])
 def test_policy_rejects_non_positive_values(field: str, value: float) -> None:
-    """Zero, negative and NaN limits raise ValueError naming the field."""
+    """Zero, negative and NaN limits raise ValueError naming the field (a NaN attempt count, TypeError)."""
     kwargs: dict[str, Any] = {field: value}
-    with pytest.raises(ValueError, match=field):
+    expected = TypeError if field == "max_attempts" and isinstance(value, float) else ValueError
+    with pytest.raises(expected, match=field):
         RetryPolicy(**kwargs)
 
 
