@@ -1,11 +1,17 @@
 """The one cattrs converter: JSON-shaped data in, models out.
 
-Hooks are generated once, at import, so converting a page of documents runs straight-line code.
-Wire names are camelCase (``createdDateTimeUtc``, ``innerError``); model fields are snake_case.
+Hooks are generated once, at import. Wire names are camelCase (``createdDateTimeUtc``, ``innerError``); model
+fields are snake_case.
+
+The two models a listing or a poll converts by the thousand (a document's and a batch's status) have a
+straight-line hook in front of the generated one: it converts the ordinary, well-formed case with no per-field
+calls, and hands anything else (an unknown status, a string where a number belongs, a missing field) to the
+cattrs-generated hook, which gives the same result or the detailed error. A property test holds the two equal.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -80,35 +86,129 @@ def _structure_float(value: object, _: type) -> float:
     raise TypeError(f"expected a number, got {type(value).__name__}")
 
 
+# The documents of a batch share their creation time and many last-action times: parse each text once.
+@functools.lru_cache(maxsize=4096)
+def _timestamp(text: str) -> datetime:
+    # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits.
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
 def _structure_datetime(value: object, _: type) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected a timestamp string, got {type(value).__name__}")
-    # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits.
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return _timestamp(value)
+
+
+_STATUS_BY_WIRE = {member.value: member for member in Status}
 
 
 def _structure_status(value: object, _: type) -> Status:
     if isinstance(value, str):
-        return Status(value)
+        return _STATUS_BY_WIRE.get(value) or Status(value)
     raise TypeError(f"expected a status string, got {type(value).__name__}")
+
+
+def _structure_optional_str(value: object, _: type) -> str | None:
+    # Registered directly so an optional string costs one call, not a union dispatch and then a call.
+    if value is None or type(value) is str:
+        return value
+    raise TypeError(f"expected a string or null, got {type(value).__name__}")
 
 
 # Typed loosely: its **overrides share a signature with its bool options, which mypy cannot tell apart.
 make_structure: Any = make_dict_structure_fn
 
 
+_MODELS = (ErrorDetail, StatusSummary, BatchStatus, DocumentStatus, FileFormat)
+generated: dict[type, Callable[[Any, type], Any]] = {}
+"""The cattrs-generated hook of each model (the straight-line hooks fall back to these)."""
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=True)
     conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook_func(lambda t: t == str | None, _structure_optional_str)
     conv.register_structure_hook(int, _structure_int)
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_structure_hook(Status, _structure_status)
-    for model in (ErrorDetail, StatusSummary, BatchStatus, DocumentStatus, FileFormat):
+    for model in _MODELS:
         renames = {f.name: override(rename=_wire_name(f.name)) for f in attrs.fields(model)}
-        conv.register_structure_hook(model, make_structure(model, conv, **renames))
+        generated[model] = make_structure(model, conv, **renames)
+        conv.register_structure_hook(model, generated[model])
+    conv.register_structure_hook(DocumentStatus, _structure_document_fast)
+    conv.register_structure_hook(BatchStatus, _structure_batch_fast)
     return conv
+
+
+class _Unusual(Exception):
+    """Input the straight-line hooks leave to the generated ones."""
+
+
+def _optional_error(value: object) -> ErrorDetail | None:
+    return None if value is None else generated[ErrorDetail](value, ErrorDetail)
+
+
+def _straight_document(o: Any) -> DocumentStatus:
+    ident, to = o["id"], o["to"]
+    path, source_path = o.get("path"), o.get("sourcePath")
+    progress, charged = o.get("progress", 0.0), o.get("characterCharged", 0)
+    if (
+        type(ident) is not str
+        or type(to) is not str
+        or (path is not None and type(path) is not str)
+        or (source_path is not None and type(source_path) is not str)
+        or type(progress) not in (int, float)
+        or not math.isfinite(progress)
+        or type(charged) is not int
+    ):
+        raise _Unusual
+    return DocumentStatus(
+        ident,
+        _STATUS_BY_WIRE[o["status"]],
+        to,
+        _timestamp(o["createdDateTimeUtc"]),
+        _timestamp(o["lastActionDateTimeUtc"]),
+        float(progress),
+        path,
+        source_path,
+        charged,
+        _optional_error(o.get("error")),
+    )
+
+
+_SUMMARY_KEYS = ("total", "failed", "success", "inProgress", "notYetStarted", "cancelled")
+
+
+def _straight_batch(o: Any) -> BatchStatus:
+    ident, summary = o["id"], o["summary"]
+    counts = [summary[key] for key in _SUMMARY_KEYS]
+    counts.append(summary.get("totalCharacterCharged", 0))
+    if type(ident) is not str or any(type(count) is not int for count in counts):
+        raise _Unusual
+    return BatchStatus(
+        ident,
+        _STATUS_BY_WIRE[o["status"]],
+        _timestamp(o["createdDateTimeUtc"]),
+        _timestamp(o["lastActionDateTimeUtc"]),
+        StatusSummary(*counts),
+        _optional_error(o.get("error")),
+    )
+
+
+def _structure_document_fast(o: Any, cls: type) -> DocumentStatus:
+    try:
+        return _straight_document(o)
+    except Exception:  # anything unusual is the generated hook's to convert, or to explain
+        return generated[DocumentStatus](o, cls)  # type: ignore[no-any-return]
+
+
+def _structure_batch_fast(o: Any, cls: type) -> BatchStatus:
+    try:
+        return _straight_batch(o)
+    except Exception:  # anything unusual is the generated hook's to convert, or to explain
+        return generated[BatchStatus](o, cls)  # type: ignore[no-any-return]
 
 
 converter = _make_converter()

@@ -1,0 +1,90 @@
+"""The straight-line hooks for document and batch statuses agree with the cattrs-generated ones on any input."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import cattrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from doctrans_async._converter import converter, generated
+from doctrans_async._models import BatchStatus, DocumentStatus
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+DOCUMENT: dict[str, Any] = {
+    "path": "https://s.blob.core.windows.net/t/fr/a.txt",
+    "sourcePath": "https://s.blob.core.windows.net/s/a.txt",
+    "createdDateTimeUtc": "2024-10-11T02:18:42.6957534Z",
+    "lastActionDateTimeUtc": "2021-03-26T00:00:00-08:00",
+    "status": "Succeeded",
+    "to": "fr",
+    "progress": 1,
+    "id": "001f0a26-0000-0000-0000-000000000000",
+    "characterCharged": 27,
+}
+BATCH: dict[str, Any] = json.loads((FIXTURES / "2024-05-01-batch-validation-failed.json").read_text())
+
+# Values that are right, wrong, or right in an unusual way for some field.
+odd_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(
+        ["", "0.5", "Cancelled", "Canceled", "cancelling", "Paused", "2024-10-11T02:18:42Z", "2024-10-11", "x"]
+    ),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.sampled_from(["code", "message", "target"]), st.text(max_size=5), max_size=3),
+)
+
+
+def outcome(hook: Any, body: Any, cls: type) -> object:
+    """The hook's result, or the type of what it raised."""
+    try:
+        return hook(body, cls)
+    except Exception as error:  # the comparison is of outcomes, whatever they are
+        return type(error)
+
+
+def mutate(base: dict[str, Any], data: st.DataObject, nested: str | None = None) -> dict[str, Any]:
+    """A copy of ``base`` with a few fields replaced by odd values or removed (in ``nested`` too)."""
+    body = copy.deepcopy(base)
+    target = body[nested] if nested else body
+    for key in data.draw(st.lists(st.sampled_from(sorted(target)), max_size=3, unique=True)):
+        if data.draw(st.booleans()):
+            del target[key]
+        else:
+            target[key] = data.draw(odd_values)
+    return body
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_document_fast_path_matches_generated(data: st.DataObject) -> None:
+    """Any variation of a document status converts (or fails) the same through both hooks."""
+    body = mutate(DOCUMENT, data)
+    fast = outcome(converter.get_structure_hook(DocumentStatus), body, DocumentStatus)
+    assert fast == outcome(generated[DocumentStatus], body, DocumentStatus)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data(), nested=st.sampled_from([None, "summary"]))
+def test_batch_fast_path_matches_generated(data: st.DataObject, nested: str | None) -> None:
+    """Any variation of a batch status, its summary included, converts (or fails) the same through both hooks."""
+    body = mutate(BATCH, data, nested)
+    fast = outcome(converter.get_structure_hook(BatchStatus), body, BatchStatus)
+    assert fast == outcome(generated[BatchStatus], body, BatchStatus)
+
+
+def test_fast_path_errors_are_cattrs_detailed_ones() -> None:
+    """A broken document still fails with cattrs' detailed validation error, naming the field."""
+    body = {k: v for k, v in DOCUMENT.items() if k != "to"}
+    with pytest.raises(cattrs.ClassValidationError) as caught:
+        converter.get_structure_hook(DocumentStatus)(body, DocumentStatus)
+    assert "required field missing @ $.to" in cattrs.transform_error(caught.value)
