@@ -126,6 +126,7 @@ class DocumentTranslationClient:
             known = ", ".join(v.value for v in ApiVersion)
             raise ValueError(f"unknown api_version {api_version!r}; known: {known}") from None
         self._endpoint = Endpoint(endpoint, version)
+        self._same_origin_prefix = self._endpoint.url + "/"
         self._retry = retry
         self._poll = poll if poll is not None else PollPolicy()
         self._request_timeout = request_timeout
@@ -197,8 +198,11 @@ class DocumentTranslationClient:
     # --- transport ---------------------------------------------------------------------------------------
 
     async def _headers(self, request: Request) -> Mapping[str, str]:
-        # Credentials go to the configured origin only, whatever URL a request names.
-        same_origin = origin_of(request.url) == self._endpoint.origin
+        # Credentials go to the configured origin only, whatever URL a request names. Most URLs are built under
+        # the endpoint, which the prefix test settles without parsing.
+        same_origin = request.url.startswith(self._same_origin_prefix) or (
+            origin_of(request.url) == self._endpoint.origin
+        )
         headers = await self._auth.headers() if same_origin else self._plain_headers
         if request.content_type is not None:
             headers = {**headers, "Content-Type": request.content_type}
@@ -257,12 +261,10 @@ class DocumentTranslationClient:
 
     async def get_status(self, batch_id: str) -> BatchStatus:
         """The status of batch ``batch_id``: its state, summary counts and, if it failed validation, the error."""
-        status, _ = await self._fetch_status(batch_id, None)
+        status, _ = await self._fetch_status(self._endpoint.batch_status(batch_id), None)
         return status
 
-    async def _fetch_status(self, batch_id: str, deadline: float | None) -> tuple[BatchStatus, float | None]:
-        request = self._endpoint.batch_status(batch_id)
-
+    async def _fetch_status(self, request: Request, deadline: float | None) -> tuple[BatchStatus, float | None]:
         def parse(response: Response) -> tuple[BatchStatus, float | None]:
             now = self._clock.utcnow()
             return (
@@ -505,9 +507,10 @@ class DocumentTranslationClient:
 
         Polls as :meth:`wait_for_completion` does; raises :class:`PollingTimeoutError` after ``timeout`` seconds.
         """
+        request = self._endpoint.batch_status(batch_id)  # built once: every poll sends the same request
 
         def fetch(deadline: float | None) -> Awaitable[tuple[BatchStatus, float | None]]:
-            return self._fetch_status(batch_id, deadline)
+            return self._fetch_status(request, deadline)
 
         statuses = watch_statuses(fetch, policy=self._poll, clock=self._clock, timeout=timeout)
         async with contextlib.aclosing(statuses):

@@ -33,13 +33,15 @@ async def outcomes_as_completed(
             except DocumentTranslationError as error:
                 return BatchOutcome(batch_id, None, error)
 
-    pending = {asyncio.ensure_future(one(batch_id)) for batch_id in batch_ids}
+    # Each task reports itself done on a queue: waiting on a set of N tasks would cost O(N) per result.
+    finished: asyncio.Queue[asyncio.Task[BatchOutcome]] = asyncio.Queue()
+    tasks = [asyncio.create_task(one(batch_id)) for batch_id in batch_ids]
+    for task in tasks:
+        task.add_done_callback(finished.put_nowait)
     try:
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                yield task.result()
+        for _ in tasks:
+            yield (await finished.get()).result()
     finally:
-        for task in pending:
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)

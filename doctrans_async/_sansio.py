@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TypeVar
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 import attrs
 import cattrs
@@ -135,7 +135,10 @@ class Response:
 
 def origin_of(url: str) -> Origin:
     """The origin of an absolute http(s) URL; ``ValueError`` for anything else."""
-    parts = urlsplit(url)
+    return _origin(urlsplit(url))
+
+
+def _origin(parts: SplitResult) -> Origin:
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         raise ValueError("not an absolute http(s) URL")
@@ -380,7 +383,8 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
         )
     try:
         absolute = urljoin(current_url, link)
-        link_origin = origin_of(absolute)
+        parts = urlsplit(absolute)
+        link_origin = _origin(parts)
     except ValueError as exc:
         raise ContinuationLinkError(
             f"refusing to follow a next link that is {exc}", method="GET", url=_redact(link)
@@ -392,7 +396,7 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
             method="GET",
             url=_redact(absolute),
         )
-    key = page_key(absolute)
+    key = _page_key(link_origin, parts)
     if key in seen:
         raise ContinuationLinkError(
             "the service repeated a next link; stopping instead of looping", method="GET", url=absolute
@@ -404,8 +408,12 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
 def page_key(url: str) -> str:
     """What identifies a page for loop detection: the origin normalised (so 'https://H:443/x' is the page
     'https://h/x'), path and query as given."""
-    scheme, host, port = origin_of(url)
     parts = urlsplit(url)
+    return _page_key(_origin(parts), parts)
+
+
+def _page_key(origin: Origin, parts: SplitResult) -> str:
+    scheme, host, port = origin
     return f"{scheme}://{host}:{port}{parts.path}?{parts.query}"
 
 
