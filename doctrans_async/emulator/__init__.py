@@ -178,7 +178,7 @@ class Emulator:
         """Listen on ``host:port``; idempotent."""
         if self._runner is not None:
             return
-        runner = web.AppRunner(self.app, access_log=None)
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.25)
         await runner.setup()
         try:
             site = web.TCPSite(runner, self.host, self._wanted_port)

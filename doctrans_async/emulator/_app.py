@@ -100,7 +100,7 @@ class RequestRecord:
     sent_credentials: bool
     """It carried a key or Authorization header at all, right or wrong (what a leak check wants)."""
     status: int | None
-    """The response status; None when the connection was dropped."""
+    """The response status; None while the request is being answered, or when the connection was dropped."""
     fault: FaultKind | None
 
 
@@ -771,15 +771,29 @@ def _endpoint(name: str | None, route: Route | None, layout: Layout) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         site = request.app[SITE]
         fault = site.faults.take(name) if name is not None else None
+        # Logged on arrival, so a test sees a slow request while it is in flight; completed once answered.
+        arrived = _record(request, site, name, None, fault)
+        site.log.append(arrived)
         status: int | None = None
         try:
             response = await _serve(request, site, route, layout, fault)
             status = response.status if response is not None else None
             return response if response is not None else web.Response()
         finally:
-            site.log.append(_record(request, site, name, status, fault))
+            _complete(site.log, arrived, status)
 
     return handle
+
+
+def _complete(log: deque[RequestRecord], arrived: RequestRecord, status: int | None) -> None:
+    """Put the answered status into ``arrived``'s log entry, unless the entry was since evicted or cleared."""
+    if status is None:
+        return
+    # Searched from the newest end: only requests that arrived meanwhile lie between it and the end.
+    for back, record in enumerate(reversed(log), start=1):
+        if record is arrived:
+            log[-back] = attrs.evolve(arrived, status=status)
+            return
 
 
 async def _serve(

@@ -16,7 +16,7 @@ import pytest
 import doctrans_async.emulator as emulator_module
 import doctrans_async.testing as testing_module
 from doctrans_async._clock import VirtualClock
-from doctrans_async.emulator import Emulator
+from doctrans_async.emulator import Emulator, Fault
 
 from . import AUTH, KEY, serve
 
@@ -224,3 +224,22 @@ async def test_the_log_keeps_only_the_last_log_limit_requests() -> None:
             await probe.get(probe.url("v1.0", f"/batches/{batch_id}{path}"))
         routes = [r.route for r in probe.emulator.requests]
     assert routes == ["documents", "documents"]
+
+
+async def test_a_slow_request_is_logged_on_arrival_and_close_does_not_wait_for_it() -> None:
+    """A slow request is in the log (status None) while in flight, and close() ends it in well under a second."""
+    async with serve() as probe:
+        probe.emulator.faults.script("status", [Fault.slow(30)])
+        url = probe.emulator.batch_url(probe.emulator.add_batch())
+        pending = asyncio.create_task(probe.get(url))
+        while not probe.emulator.requests:  # noqa: ASYNC110
+            await asyncio.sleep(0)
+        in_flight = probe.emulator.requests[0]
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        await probe.emulator.close()
+        took = loop.time() - began
+        with pytest.raises(aiohttp.ClientError):
+            await pending
+    assert (in_flight.route, in_flight.status) == ("status", None)
+    assert took < 1
