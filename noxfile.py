@@ -42,3 +42,18 @@ def typecheck(session: nox.Session) -> None:
     """Type-check the package, tests and examples with mypy --strict."""
     session.install("-e", ".[test]", "mypy")
     session.run("mypy")
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """The soak at full size: 1,000 concurrent waits with random faults; prints requests, faults, memory."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "tests/test_soak.py", "-s", "-q", env={"DOCTRANS_SOAK_BATCHES": "1000"})
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against plain aiohttp and the official SDK (figures, not pass/fail)."""
+    # The official SDK is installed here only, to be measured; the library never depends on it.
+    session.install("-e", ".", "azure-ai-translation-document")
+    session.run("python", "benchmarks/run.py", *session.posargs)
