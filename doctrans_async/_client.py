@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Literal, Self, TypeVar
+from typing import Any, BinaryIO, Literal, Protocol, Self, TypeVar
 
 import aiohttp
 import yarl
@@ -355,17 +355,20 @@ class DocumentTranslationClient:
 
     async def _pages(
         self,
-        first: Request | None,
-        resume_from: str | None,
+        build: Callable[[], Request],
+        *,
+        given: bool,
         top: int | None,
+        resume_from: str | None,
         parse: Callable[[Request, Response, datetime, Any], P],
     ) -> AsyncGenerator[P, None]:
         seen: set[str] = set()
-        if resume_from is not None:
-            if first is not None:
-                raise ValueError("resume_from carries the listing's parameters already; pass no others")
+        if resume_from is None:
+            first = build()
+        elif given:
+            raise ValueError("resume_from carries the listing's parameters already; pass no others")
+        else:
             first = first_request_for_resume(self._endpoint, resume_from, seen)
-        assert first is not None
         version = self._endpoint.version
 
         async def fetch(request: Request) -> P:
@@ -376,7 +379,7 @@ class DocumentTranslationClient:
             async for page in pages:
                 yield page
 
-    async def iter_document_pages(
+    def iter_document_pages(
         self,
         batch_id: str,
         *,
@@ -401,16 +404,15 @@ class DocumentTranslationClient:
         can be stored to continue later with ``resume_from=`` (the link already holds every other parameter).
         """
         filters = ListFilters(ids, statuses, created_after, created_before, order_by)
-        given = (top, skip, page_size) != (None, None, None) or filters != ListFilters()
-        first = None
-        if resume_from is None or given:
-            first = self._endpoint.documents(batch_id, top=top, skip=skip, page_size=page_size, filters=filters)
-        pages = self._pages(first, resume_from, top, parse_document_page)
-        async with contextlib.aclosing(pages):
-            async for page in pages:
-                yield page
+        return self._pages(
+            lambda: self._endpoint.documents(batch_id, top=top, skip=skip, page_size=page_size, filters=filters),
+            given=_listing_given(top, skip, page_size, filters),
+            top=top,
+            resume_from=resume_from,
+            parse=parse_document_page,
+        )
 
-    async def list_documents(
+    def list_documents(
         self,
         batch_id: str,
         *,
@@ -440,12 +442,9 @@ class DocumentTranslationClient:
             order_by=order_by,
             resume_from=resume_from,
         )
-        async with contextlib.aclosing(pages):
-            async for page in pages:
-                for document in page.items:
-                    yield document
+        return _items(pages)
 
-    async def iter_batch_pages(
+    def iter_batch_pages(
         self,
         *,
         top: int | None = None,
@@ -460,16 +459,15 @@ class DocumentTranslationClient:
     ) -> AsyncGenerator[BatchPage, None]:
         """Yield the pages of the listing of all batches; arguments as for :meth:`iter_document_pages`."""
         filters = ListFilters(ids, statuses, created_after, created_before, order_by)
-        given = (top, skip, page_size) != (None, None, None) or filters != ListFilters()
-        first = None
-        if resume_from is None or given:
-            first = self._endpoint.batches(top=top, skip=skip, page_size=page_size, filters=filters)
-        pages = self._pages(first, resume_from, top, parse_batch_page)
-        async with contextlib.aclosing(pages):
-            async for page in pages:
-                yield page
+        return self._pages(
+            lambda: self._endpoint.batches(top=top, skip=skip, page_size=page_size, filters=filters),
+            given=_listing_given(top, skip, page_size, filters),
+            top=top,
+            resume_from=resume_from,
+            parse=parse_batch_page,
+        )
 
-    async def list_batches(
+    def list_batches(
         self,
         *,
         top: int | None = None,
@@ -495,10 +493,7 @@ class DocumentTranslationClient:
             order_by=order_by,
             resume_from=resume_from,
         )
-        async with contextlib.aclosing(pages):
-            async for page in pages:
-                for batch in page.items:
-                    yield batch
+        return _items(pages)
 
     # --- polling -----------------------------------------------------------------------------------------
 
@@ -563,6 +558,26 @@ class DocumentTranslationClient:
             async for outcome in self.as_completed(dict.fromkeys(ordered), concurrency=concurrency, timeout=timeout)
         }
         return [done[batch_id] for batch_id in ordered]
+
+
+ItemT = TypeVar("ItemT", covariant=True)
+
+
+class _Page(Protocol[ItemT]):
+    @property
+    def items(self) -> Sequence[ItemT]: ...
+
+
+def _listing_given(top: int | None, skip: int | None, page_size: int | None, filters: ListFilters) -> bool:
+    return (top, skip, page_size) != (None, None, None) or filters != ListFilters()
+
+
+async def _items(pages: AsyncGenerator[_Page[ItemT], None]) -> AsyncGenerator[ItemT, None]:
+    """The items of every page, in order; closing it closes the listing."""
+    async with contextlib.aclosing(pages):
+        async for page in pages:
+            for item in page.items:
+                yield item
 
 
 def _inputs_of(

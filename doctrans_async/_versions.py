@@ -48,31 +48,27 @@ class Layout:
     """The ordering parameter's name."""
 
 
+def _document_layout(version: ApiVersion) -> Layout:
+    # 2024-05-01 and later: one path root, the version in the query, paging parameters without '$'.
+    return Layout(
+        "/translator/document",
+        (("api-version", version.value),),
+        "top",
+        "skip",
+        "maxpagesize",
+        "nextLink",
+        has_filters=True,
+        order_by="orderby",
+    )
+
+
 _LAYOUTS = {
     ApiVersion.V1_0_PREVIEW_1: Layout(
         "/translator/text/batch/v1.0-preview.1", (), "$top", "$skip", None, "@nextLink", False
     ),
     ApiVersion.V1_0: Layout("/translator/text/batch/v1.0", (), "$top", "$skip", "$maxpagesize", "@nextLink", True),
-    ApiVersion.V2024_05_01: Layout(
-        "/translator/document",
-        (("api-version", "2024-05-01"),),
-        "top",
-        "skip",
-        "maxpagesize",
-        "nextLink",
-        True,
-        "orderby",
-    ),
-    ApiVersion.V2026_03_01: Layout(
-        "/translator/document",
-        (("api-version", "2026-03-01"),),
-        "top",
-        "skip",
-        "maxpagesize",
-        "nextLink",
-        True,
-        "orderby",
-    ),
+    ApiVersion.V2024_05_01: _document_layout(ApiVersion.V2024_05_01),
+    ApiVersion.V2026_03_01: _document_layout(ApiVersion.V2026_03_01),
 }
 
 
