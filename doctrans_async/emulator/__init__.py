@@ -48,6 +48,8 @@ class Emulator:
             127.0.0.1, so a client that follows one shows up in :attr:`requests`.
         log_limit: how many requests :attr:`requests` keeps (the oldest go first); None keeps all, which a
             long-running emulator under load should not.
+        max_document_bytes: the largest document ``POST document:translate`` accepts (default 10 MiB, the real
+            synchronous limit of "10 MB"); a larger one is refused with 413 as soon as the limit is passed.
     """
 
     def __init__(
@@ -67,9 +69,12 @@ class Emulator:
         cancel_seconds: float = 2.0,
         foreign_host: str = "127.0.0.2",
         log_limit: int | None = 100_000,
+        max_document_bytes: int = 10 * 1024 * 1024,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be >= 1, not {page_size}")
+        if max_document_bytes < 0:
+            raise ValueError(f"max_document_bytes must be >= 0, not {max_document_bytes}")
         self.host = host
         self._wanted_port = port
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -83,6 +88,7 @@ class Emulator:
             start_seconds=start_seconds,
             start_failures=start_failures,
             foreign_host=foreign_host,
+            max_document_bytes=max_document_bytes,
         )
         service = Service(seed=seed, cancel_seconds=cancel_seconds)
         self._site = Site(service, self.clock, Faults(), settings, deque(maxlen=log_limit))
@@ -178,6 +184,7 @@ class Emulator:
         """Listen on ``host:port``; idempotent."""
         if self._runner is not None:
             return
+        # A handler still running at close (a Fault.slow, say) is cancelled after 0.25 s, not the default 60.
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.25)
         await runner.setup()
         try:

@@ -13,7 +13,7 @@ import ipaddress
 import json
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -50,11 +50,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {text}")
+        return value
+
+    parse.__name__ = "integer"  # what argparse names the type in its "invalid ... value" message
+    return parse
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(
         prog="python -m doctrans_async.emulator",
-        description="Emulate the Azure AI Translator Document Translation batch API locally.",
+        description="Emulate the Azure AI Translator Document Translation API (batches and single documents) locally.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port, 0 for any free one (default 8080)")
@@ -70,6 +81,22 @@ def parser() -> argparse.ArgumentParser:
         metavar="DOCS:SECONDS[:FAILURES]",
         help="seed a batch (repeatable)",
     )
+    p.add_argument(
+        "--start-documents", type=_at_least(1), default=10, metavar="N", help="documents in a POSTed batch (default 10)"
+    )
+    p.add_argument(
+        "--start-seconds", type=float, default=10.0, metavar="S", help="how long a POSTed batch runs (default 10)"
+    )
+    p.add_argument(
+        "--start-failures", type=_at_least(0), default=0, metavar="N", help="documents of a POSTed batch that fail"
+    )
+    p.add_argument(
+        "--max-document-bytes",
+        type=_at_least(0),
+        default=10 * 1024 * 1024,
+        metavar="B",
+        help="largest document document:translate accepts (default 10 MiB)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON line on stdout")
     p.add_argument(
         "--allow-non-loopback",
@@ -79,16 +106,25 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-async def serve(args: argparse.Namespace) -> None:
-    """Start, announce, and wait for a stop signal."""
-    emulator = Emulator(
+def emulator_of(args: argparse.Namespace) -> Emulator:
+    """The (not yet started) emulator the parsed command line describes."""
+    return Emulator(
         host=args.host,
         port=args.port,
         key=args.key,
         page_size=args.page_size,
         retry_after=args.retry_after,
         seed=args.seed,
+        start_documents=args.start_documents,
+        start_seconds=args.start_seconds,
+        start_failures=args.start_failures,
+        max_document_bytes=args.max_document_bytes,
     )
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Start, announce, and wait for a stop signal."""
+    emulator = emulator_of(args)
     async with emulator:
         batches = [
             emulator.add_batch(documents=b.documents, seconds=b.seconds, failures=b.failures) for b in args.batch

@@ -16,14 +16,14 @@ import json
 import re
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Literal
 from urllib.parse import quote
 
 import attrs
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from yarl import URL
 
 from doctrans_async._clock import Clock
@@ -39,10 +39,12 @@ from doctrans_async.emulator._state import (
     format_ticks,
     to_ticks,
 )
+from doctrans_async.emulator._translate import glossary_pairs, translate_text
 
 __all__ = ["RequestRecord", "Settings", "Site", "make_app"]
 
 JSON_TYPE = "application/json; charset=utf-8"
+BINARY_TYPE = "application/octet-stream"
 _INT32_MAX = 2147483647
 _MAX_IDS = 25
 
@@ -116,6 +118,7 @@ class Settings:
     start_seconds: float
     start_failures: int
     foreign_host: str
+    max_document_bytes: int = 10 * 1024 * 1024
 
 
 @attrs.define
@@ -397,35 +400,71 @@ def document_json(view: DocumentView, dialect: Dialect) -> dict[str, Any]:
     return body
 
 
-def _format(name: str, extensions: Sequence[str], types: Sequence[str], kind: str) -> dict[str, Any]:
-    return {
-        "format": name,
-        "fileExtensions": list(extensions),
-        "contentTypes": list(types),
-        "versions": [],
-        "type": kind,
-    }
+@attrs.frozen
+class Format:
+    """One format the service reads: a row of the formats routes, and what ``document:translate`` does with it."""
+
+    name: str
+    extensions: tuple[str, ...]
+    content_types: tuple[str, ...]
+    kind: Literal["Document", "Glossary"]
+    synchronous: bool = True
+    """``document:translate`` accepts it (a glossary format: as a glossary part)."""
+    textual: bool = False
+    """UTF-8 text the emulator "translates"; other documents come back unchanged."""
+
+    def json(self) -> dict[str, Any]:
+        """The formats routes' item (v1.x drops ``type``)."""
+        return {
+            "format": self.name,
+            "fileExtensions": list(self.extensions),
+            "contentTypes": list(self.content_types),
+            "versions": [],
+            "type": self.kind,
+        }
 
 
-FORMATS = {
+def _document(name: str, extensions: str, content_type: str, *, synchronous: bool = True) -> Format:
+    textual = content_type.startswith("text/") or content_type.endswith("+xml")
+    return Format(name, tuple(extensions.split()), (content_type,), "Document", synchronous, textual)
+
+
+def _glossary(name: str, extensions: str, content_type: str) -> Format:
+    return Format(name, tuple(extensions.split()), (content_type,), "Glossary", textual=True)
+
+
+_OPEN_XML = "application/vnd.openxmlformats-officedocument"
+# Names as the real formats route spells them. PDF is batch-only: the synchronous route refuses it with
+# InvalidFormat (seen by users of the real service), though the formats route lists it.
+FORMATS: dict[str, list[Format]] = {
     "document": [
-        _format("PlainText", [".txt"], ["text/plain"], "Document"),
-        _format("HTML", [".html", ".htm"], ["text/html"], "Document"),
-        _format("PortableDocumentFormat", [".pdf"], ["application/pdf"], "Document"),
-        _format(
-            "Word",
-            [".docx"],
-            ["application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
-            "Document",
-        ),
-        _format("Markdown", [".md", ".markdown"], ["text/markdown"], "Document"),
+        _document("PlainText", ".txt", "text/plain"),
+        _document("HtmlFile", ".html .htm", "text/html"),
+        _document("PortableDocumentFormat", ".pdf", "application/pdf", synchronous=False),
+        _document("OpenXmlWord", ".docx", f"{_OPEN_XML}.wordprocessingml.document"),
+        _document("OpenXmlSpreadsheet", ".xlsx", f"{_OPEN_XML}.spreadsheetml.sheet"),
+        _document("OpenXmlPresentation", ".pptx", f"{_OPEN_XML}.presentationml.presentation"),
+        _document("OutlookMailMessage", ".msg", "application/vnd.ms-outlook"),
+        _document("Markdown", ".md .markdown", "text/markdown"),
+        _document("CSV", ".csv", "text/csv"),
+        _document("TSV", ".tsv .tab", "text/tab-separated-values"),
+        _document("XLIFF", ".xlf", "application/xliff+xml"),
     ],
     "glossary": [
-        _format("XLIFF", [".xlf"], ["application/xliff+xml"], "Glossary"),
-        _format("TSV", [".tsv", ".tab"], ["text/tab-separated-values"], "Glossary"),
-        _format("CSV", [".csv"], ["text/csv"], "Glossary"),
+        _glossary("XLIFF", ".xlf .xliff", "application/xliff+xml"),
+        _glossary("TSV", ".tsv .tab", "text/tab-separated-values"),
+        _glossary("CSV", ".csv", "text/csv"),
     ],
 }
+"""Every format, by the formats route's ``type``: the one table the formats routes and ``document:translate`` read."""
+
+
+def _by_content_type(kind: str) -> dict[str, Format]:
+    return {t: f for f in FORMATS[kind] if f.synchronous for t in f.content_types}
+
+
+SYNCHRONOUS_FORMATS = {"document": _by_content_type("document"), "glossary": _by_content_type("glossary")}
+"""What ``document:translate`` accepts in each kind of part, by content type."""
 
 
 # ------------------------------------------------------------------------------------------------------- routes
@@ -440,6 +479,8 @@ class Reply:
     headers: dict[str, str] = attrs.Factory(dict)
     next_link: str | None = None
     paged: bool = False
+    data: bytes | None = None
+    """A binary body (sent as ``application/octet-stream``) instead of the JSON ``body``."""
 
 
 @attrs.frozen
@@ -611,7 +652,7 @@ async def cancel_batch(call: Call) -> Reply:
 
 
 def _formats_reply(kinds: Iterable[str], dialect: Dialect) -> Reply:
-    items = [f for kind in kinds for f in FORMATS[kind]]
+    items = [f.json() for kind in kinds for f in FORMATS[kind]]
     if not dialect.in_query:
         items = [{k: v for k, v in f.items() if k != "type"} for f in items]
     return Reply(200, {"value": items})
@@ -640,6 +681,109 @@ async def formats(call: Call) -> Reply:
     return _formats_reply([kind.lower()] if kind else list(FORMATS), call.dialect)
 
 
+# ------------------------------------------------------------------------------------------- document:translate
+
+MAX_GLOSSARY_BYTES = 1024 * 1024
+"""The synchronous route's glossary size limit (the service's documented "1 MB")."""
+
+
+@attrs.frozen
+class Upload:
+    """A ``document:translate`` body, read: the document and the glossaries, each with its format."""
+
+    document: bytes
+    format: Format
+    glossaries: tuple[tuple[bytes, Format], ...]
+
+
+async def translate_document(call: Call) -> Reply:
+    """``POST /translator/document:translate`` (2024-05-01 on): one document translated synchronously.
+
+    The multipart body holds a ``document`` part (a file name and a content type the service translates
+    synchronously) and optional ``glossary`` parts. Text documents come back "translated" as
+    :func:`~doctrans_async.emulator._translate.translate_text` does (TSV/CSV glossaries applied); binary ones
+    (Word, Excel, PowerPoint, Outlook) come back byte for byte as they were sent, which still shows the upload
+    arrived whole. Error bodies: a missing target language is 400 InvalidArgument (target ``targetLanguage``); an
+    unsupported content type 400 InvalidFormat (target ``ContentType``); a document over ``max_document_bytes`` or
+    a glossary over 1 MiB 413 RequestEntityTooLarge, answered as soon as the limit is passed.
+    """
+    if not call.dialect.in_query:
+        # v1.x has no such operation: the path is unknown to the gateway.
+        raise ApiError(404, GATEWAY_404)
+    target = call.query.get("targetLanguage", "").strip()
+    if not target:
+        raise _invalid_argument("targetLanguage", "The targetLanguage query parameter is required.")
+    upload = await _read_upload(call.request, call.site.settings.max_document_bytes)
+    if not upload.format.textual:
+        return Reply(200, None, data=upload.document)
+    pairs = [
+        pair
+        for data, kind in upload.glossaries
+        for pair in glossary_pairs(_utf8(data, "Glossary"), kind.content_types[0])
+    ]
+    text = translate_text(_utf8(upload.document, "Document"), target, pairs)
+    return Reply(200, None, data=text.encode())
+
+
+async def _read_upload(request: web.Request, limit: int) -> Upload:
+    """Read the multipart body part by part, never holding more of a part than its limit."""
+    if request.content_type.partition("/")[0] != "multipart":
+        raise _no_document("The request body must be multipart/form-data with a document part.")
+    document: tuple[bytes, Format] | None = None
+    glossaries: list[tuple[bytes, Format]] = []
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader) or part.name not in ("document", "glossary"):
+                # The service ignores fields it does not know; draining one costs nothing kept.
+                await part.release()
+            elif part.name == "document":
+                if document is not None:
+                    raise _invalid_request(
+                        "Only one document can be translated per request.", "Document", "MultipleDocuments"
+                    )
+                document = await _read_part(part, "document", limit)
+            else:
+                glossaries.append(await _read_part(part, "glossary", MAX_GLOSSARY_BYTES))
+    except ValueError:
+        raise _invalid_request("The multipart body is malformed.", "Body", "InvalidRequestBody") from None
+    if document is None:
+        raise _no_document("The request has no document part.")
+    return Upload(document[0], document[1], tuple(glossaries))
+
+
+async def _read_part(part: BodyPartReader, kind: Literal["document", "glossary"], limit: int) -> tuple[bytes, Format]:
+    if not part.filename:
+        raise _no_document(f"The {kind} part needs a file name.")
+    content_type = part.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+    found = SYNCHRONOUS_FORMATS[kind].get(content_type)
+    if found is None:
+        # Code, message and target as the real service sends them for a PDF; the status is a guess.
+        raise ApiError(400, error_body("InvalidFormat", "The format parameter is not valid.", "ContentType"))
+    data = bytearray()
+    while chunk := await part.read_chunk():
+        data += chunk
+        if len(data) > limit:
+            raise _too_large(kind, limit)
+    return bytes(data), found
+
+
+def _no_document(message: str) -> ApiError:
+    return _invalid_request(message, "Document", "MissingDocument")
+
+
+def _too_large(kind: str, limit: int) -> ApiError:
+    message = f"The {kind} is larger than the {limit} bytes synchronous translation accepts."
+    return ApiError(413, error_body("RequestEntityTooLarge", message, kind.title()))
+
+
+def _utf8(data: bytes, target: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ApiError(400, {"error": {**DOCUMENT_ERROR["error"], "target": target}}) from None
+
+
 # ----------------------------------------------------------------------------------------------------- plumbing
 
 Layout = Literal["text", "document"]
@@ -658,7 +802,11 @@ _TEXT_ROUTES: _RouteTable = [
     ("GET", "/glossaries/formats", "formats", glossary_formats),
     ("GET", "/storagesources", "storagesources", storage_sources),
 ]
-_DOCUMENT_ROUTES: _RouteTable = [("GET", "/formats", "formats", formats)]
+_DOCUMENT_ROUTES: _RouteTable = [
+    ("GET", "/formats", "formats", formats),
+    # Not under /document/ but beside it: /translator/document:translate.
+    ("POST", ":translate", "translate", translate_document),
+]
 
 
 def _dialect(request: web.Request, layout: Layout) -> Dialect | None:
@@ -724,6 +872,9 @@ def _json(body: dict[str, Any]) -> bytes:
 
 def _render(reply: Reply, request_id: str, fault: Fault | None = None, next_key: str = "") -> web.Response:
     headers = _request_ids(request_id) | reply.headers
+    if reply.data is not None:
+        headers["Content-Type"] = BINARY_TYPE
+        return web.Response(status=reply.status, body=_corrupt(reply.data, headers, fault), headers=headers)
     body = reply.body
     if reply.paged and body is not None and reply.next_link is not None:
         body = {**body, next_key: reply.next_link}

@@ -16,7 +16,9 @@ import attrs
 
 __all__ = ["ROUTES", "Fault", "FaultKind", "Faults"]
 
-ROUTES = frozenset({"status", "documents", "document", "batches", "start", "cancel", "formats", "storagesources"})
+ROUTES = frozenset(
+    {"status", "documents", "document", "batches", "start", "cancel", "formats", "storagesources", "translate"}
+)
 """Route names a fault can be scripted on; ``"*"`` scripts every route at once."""
 
 ANY_ROUTE = "*"
@@ -170,7 +172,8 @@ class Faults:
         """Queue ``outcomes`` for the next requests on ``route`` (``None`` serves one request normally).
 
         Routes: ``status``, ``documents``, ``document``, ``batches``, ``start``, ``cancel``, ``formats``,
-        ``storagesources``, or ``"*"`` for whichever route comes next.
+        ``storagesources``, ``translate`` (``POST document:translate``), or ``"*"`` for whichever route comes
+        next.
 
         Appends to what is still queued for that route. ``"*"`` queues for whatever route comes next; a route's own
         script is used before the ``"*"`` one.

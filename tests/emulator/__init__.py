@@ -34,6 +34,8 @@ class Answer:
     headers: CIMultiDictProxy[str]
     text: str
     url: str
+    data: bytes = b""
+    """The body's bytes, for the binary answers of document:translate."""
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -53,13 +55,16 @@ class Probe:
         *,
         headers: Mapping[str, str] = AUTH,
         body: Any = None,
-        data: bytes | None = None,
+        data: bytes | aiohttp.MultipartWriter | None = None,
     ) -> Answer:
         """``method url`` as given (already encoded), with the key unless ``headers`` says otherwise; ``body`` is
-        sent as JSON, ``data`` as raw bytes."""
+        sent as JSON, ``data`` as raw bytes or a multipart form."""
         target = URL(url, encoded=True)
         async with self.session.request(method, target, headers=dict(headers), json=body, data=data) as response:
-            return Answer(response.status, response.headers, await response.text(), str(response.url))
+            raw = await response.read()
+            # Every JSON body the emulator sends is UTF-8; a binary one is read through ``data``.
+            text = raw.decode("utf-8", "replace")
+            return Answer(response.status, response.headers, text, str(response.url), raw)
 
     async def get(self, url: str, *, headers: Mapping[str, str] = AUTH) -> Answer:
         return await self.send("GET", url, headers=headers)
