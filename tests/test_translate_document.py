@@ -1,0 +1,167 @@
+"""``DocumentTranslationClient.translate_document`` against the emulator over real sockets, on virtual time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+import doctrans_async as dt
+from doctrans_async.emulator import Emulator, Fault
+
+WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@pytest.fixture(params=["2024-05-01", "2026-03-01"])
+async def translator(
+    request: pytest.FixtureRequest, emulator: Emulator, clock: dt.VirtualClock
+) -> AsyncIterator[dt.DocumentTranslationClient]:
+    """A client of the emulator at each API version that has single-document translation."""
+    async with dt.DocumentTranslationClient(
+        emulator.endpoint, key=emulator.key, api_version=request.param, clock=clock
+    ) as client:
+        yield client
+
+
+def translations(emulator: Emulator) -> list[int | None]:
+    """The statuses of the document:translate requests the emulator received, in order."""
+    return [r.status for r in emulator.requests if r.route == "translate"]
+
+
+# --- documents in every form --------------------------------------------------------------------------
+
+
+async def test_bytes_come_back_translated(translator: dt.DocumentTranslationClient) -> None:
+    """Bytes with a file name to tell the format come back with each line marked ``[fr]``."""
+    translated = await translator.translate_document(b"Hello\n\nWorld\n", target_language="fr", filename="a.txt")
+    assert translated == b"[fr] Hello\n\n[fr] World\n"
+
+
+async def test_a_path_is_uploaded_and_its_suffix_gives_the_format(
+    translator: dt.DocumentTranslationClient, tmp_path: Path
+) -> None:
+    """A Markdown file by path, several MiB so it streams in chunks, is translated line by line."""
+    source = tmp_path / "notes.md"
+    source.write_bytes(b"# heading\n" * 400_000)
+    translated = await translator.translate_document(source, target_language="de")
+    assert translated == b"[de] # heading\n" * 400_000
+
+
+async def test_an_open_file_is_sent_from_where_it_stands(
+    translator: dt.DocumentTranslationClient, tmp_path: Path
+) -> None:
+    """An open binary file is read from its current position; its name gives the format."""
+    source = tmp_path / "page.html"
+    source.write_bytes(b"skipped\n<p>kept</p>\n")
+    with source.open("rb") as file:
+        file.readline()
+        translated = await translator.translate_document(file, target_language="es")
+    assert translated == b"[es] <p>kept</p>\n"
+
+
+async def test_a_binary_document_comes_back_unchanged(translator: dt.DocumentTranslationClient) -> None:
+    """A Word document (content type given explicitly) comes back byte for byte: the emulator keeps binaries."""
+    docx = bytes(range(256)) * 16
+    translated = await translator.translate_document(docx, target_language="fr", content_type=WORD)
+    assert translated == docx
+
+
+async def test_glossaries_by_path_and_open_file_are_applied(
+    translator: dt.DocumentTranslationClient, tmp_path: Path
+) -> None:
+    """A TSV glossary by path and a CSV one as an open file both replace their terms before translation."""
+    (tmp_path / "animals.tsv").write_text("cat\tchat\n")
+    (tmp_path / "places.csv").write_text("garden,jardin\n")
+    with (tmp_path / "places.csv").open("rb") as places:
+        translated = await translator.translate_document(
+            b"the cat in the garden\n",
+            target_language="fr",
+            filename="story.txt",
+            glossaries=[tmp_path / "animals.tsv", places],
+        )
+    assert translated == b"[fr] the chat in the jardin\n"
+
+
+async def test_source_language_category_and_allow_fallback_reach_the_service(
+    translator: dt.DocumentTranslationClient, emulator: Emulator
+) -> None:
+    """The optional parameters arrive as the query the service documents; unset ones are not sent."""
+    await translator.translate_document(
+        b"x", target_language="fr", source_language="en", category="tech", allow_fallback=False, filename="a.txt"
+    )
+    await translator.translate_document(b"x", target_language="fr", filename="a.txt")
+    first, second = (r.query for r in emulator.requests)
+    assert (first["sourceLanguage"], first["category"], first["allowFallback"]) == ("en", "tech", "false")
+    assert set(second) == {"api-version", "targetLanguage"}
+    assert first["api-version"] == translator.api_version
+
+
+# --- errors ----------------------------------------------------------------------------------------------
+
+
+async def test_a_blank_target_language_is_the_services_invalid_argument(
+    translator: dt.DocumentTranslationClient, emulator: Emulator
+) -> None:
+    """An empty target is refused before sending; a blank one reaches the service, which answers 400."""
+    with pytest.raises(ValueError, match="target_language"):
+        await translator.translate_document(b"x", target_language="", filename="a.txt")
+    assert emulator.requests == []
+    with pytest.raises(dt.InvalidRequestError) as refused:
+        await translator.translate_document(b"x", target_language=" ", filename="a.txt")
+    assert (refused.value.code, refused.value.target) == ("InvalidArgument", "targetLanguage")
+
+
+async def test_an_unsupported_format_is_invalid_request_invalid_format(
+    translator: dt.DocumentTranslationClient, emulator: Emulator
+) -> None:
+    """A PDF (batch-only) is refused with 400 InvalidFormat, sent once: a 400 is not retried."""
+    with pytest.raises(dt.InvalidRequestError) as refused:
+        await translator.translate_document(b"%PDF-1.7", target_language="fr", filename="a.pdf")
+    assert (refused.value.status, refused.value.code, refused.value.target) == (400, "InvalidFormat", "ContentType")
+    assert translations(emulator) == [400]
+
+
+async def test_a_document_over_the_limit_is_a_413_service_error(clock: dt.VirtualClock) -> None:
+    """Past max_document_bytes the service answers 413 RequestEntityTooLarge; the client raises it, unretried."""
+    emulator = Emulator(clock=clock, max_document_bytes=1000)
+    async with emulator, dt.DocumentTranslationClient(emulator.endpoint, key=emulator.key, clock=clock) as client:
+        with pytest.raises(dt.ServiceError) as refused:
+            await client.translate_document(b"x" * 1001, target_language="fr", filename="big.txt")
+    assert type(refused.value) is dt.ServiceError
+    assert (refused.value.status, refused.value.code) == (413, "RequestEntityTooLarge")
+    assert translations(emulator) == [413]
+
+
+async def test_a_503_with_retry_after_is_retried_and_the_file_sent_again_whole(
+    translator: dt.DocumentTranslationClient, emulator: Emulator, clock: dt.VirtualClock, tmp_path: Path
+) -> None:
+    """503 with Retry-After: 3 means the service did nothing; the client waits 3 s and re-sends the whole file."""
+    emulator.faults.script("translate", [Fault.http(503, retry_after=3)])
+    source = tmp_path / "a.txt"
+    source.write_bytes(b"line one\nline two\n")
+    with source.open("rb") as file:
+        translated = await translator.translate_document(file, target_language="fr")
+    assert translated == b"[fr] line one\n[fr] line two\n"
+    assert translations(emulator) == [503, 200]
+    assert clock.monotonic() == pytest.approx(3)
+
+
+async def test_a_500_is_not_retried(translator: dt.DocumentTranslationClient, emulator: Emulator) -> None:
+    """A 500 may come after the document was translated (and charged): ServerError after one request."""
+    emulator.faults.script("translate", [Fault.http(500)])
+    with pytest.raises(dt.ServerError) as failed:
+        await translator.translate_document(b"x", target_language="fr", filename="a.txt")
+    assert failed.value.status == 500
+    assert translations(emulator) == [500]
+
+
+@pytest.mark.parametrize("version", ["v1.0-preview.1", "v1.0"])
+async def test_v1_versions_refuse_before_any_request(emulator: Emulator, clock: dt.VirtualClock, version: str) -> None:
+    """v1.x has no single-document translation: UnsupportedOperationError naming 2024-05-01, nothing sent."""
+    async with dt.DocumentTranslationClient(
+        emulator.endpoint, key=emulator.key, api_version=version, clock=clock
+    ) as client:
+        with pytest.raises(dt.UnsupportedOperationError, match="2024-05-01"):
+            await client.translate_document(b"x", target_language="fr", filename="a.txt")
+    assert emulator.requests == []
