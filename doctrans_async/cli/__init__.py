@@ -1,4 +1,4 @@
-"""``doctrans``: Document Translation batches from the command line (also ``python -m doctrans_async``).
+"""``doctrans``: Document Translation batches and single documents from the command line (``python -m doctrans_async``).
 
 ``main`` parses the command line and runs the command's coroutine (:func:`run`) on its own event loop;
 ``doctrans --help`` lists the commands, the environment variables and the exit statuses (:class:`ExitCode`).

@@ -6,6 +6,7 @@ import argparse
 import functools
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from doctrans_async._client import DocumentTranslationClient
@@ -183,12 +184,63 @@ async def _cancel(client: DocumentTranslationClient, args: argparse.Namespace, r
     return ExitCode.SUCCEEDED
 
 
+def default_output(source: Path, language: str) -> Path:
+    """Where ``translate`` writes by default: ``report.docx`` into ``fr`` is ``report.fr.docx`` beside it."""
+    return source.with_name(f"{source.stem}.{language}{source.suffix}")
+
+
+def _translate_refusal(args: argparse.Namespace, output: Path | None) -> str | None:
+    """Why ``translate`` cannot start (a local problem), checked before a document is sent and charged."""
+    for path in (args.file, *args.glossary):
+        if not path.is_file():
+            return f"cannot read {path}: no such file"
+    if output is not None and output.exists() and not args.force:
+        return f"{output} exists; pass --force to overwrite it, or -o to write elsewhere"
+    return None
+
+
+async def _translate(client: DocumentTranslationClient, args: argparse.Namespace, renderer: Renderer) -> int:
+    to_stdout = args.output == "-"
+    output = None if to_stdout else Path(args.output or default_output(args.file, args.target_language))
+    refusal = _translate_refusal(args, output)
+    if refusal is not None:
+        error(refusal)
+        return ExitCode.USAGE
+    try:
+        translated = await client.translate_document(
+            args.file,
+            target_language=args.target_language,
+            source_language=args.source_language,
+            glossaries=args.glossary,
+            category=args.category,
+        )
+    except (UnsupportedOperationError, ValueError) as refused:
+        # An API version without the operation, or a file whose format its name does not tell.
+        error(str(refused))
+        return ExitCode.USAGE
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(translated)
+        sys.stdout.buffer.flush()
+        return ExitCode.SUCCEEDED
+    try:
+        # Exclusive creation unless --force: a file that appeared during the request is not overwritten either.
+        with output.open("wb" if args.force else "xb") as file:
+            file.write(translated)
+    except OSError as failed:
+        error(f"cannot write {output}: {failed.strerror or failed}")
+        return ExitCode.USAGE
+    renderer.line(f"translated {args.file} into {args.target_language}: {output} ({len(translated)} bytes)")
+    return ExitCode.SUCCEEDED
+
+
 _HANDLERS: Mapping[str, Handler] = {
     "status": _status,
     "documents": _documents,
     "batches": _batches,
     "wait": _wait,
     "cancel": _cancel,
+    "translate": _translate,
 }
 
 

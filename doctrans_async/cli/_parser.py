@@ -6,6 +6,7 @@ import argparse
 import enum
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 import attrs
 
@@ -54,9 +55,10 @@ environment:
   DOCTRANS_ENDPOINT, DOCTRANS_KEY, DOCTRANS_REGION, DOCTRANS_API_VERSION stand in for the global options.
 
 exit status:
-  0    the batch Succeeded (status, documents, batches, cancel, demo: the command worked)
+  0    the batch Succeeded (status, documents, batches, cancel, translate, demo: the command worked)
   1    the batch Failed (every document failed)
-  2    usage error (bad arguments, no endpoint or key)
+  2    usage error (bad arguments, no endpoint or key; translate: unreadable FILE, OUT exists, API version
+       without single-document translation)
   3    the batch failed validation (ValidationFailed)
   4    the batch was Canceled
   5    timed out waiting (--timeout)
@@ -133,6 +135,26 @@ def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     cancel = commands.add_parser("cancel", help="ask the service to cancel a batch")
     cancel.add_argument("batch_id", metavar="ID")
 
+    translate = commands.add_parser(
+        "translate",
+        help="translate one document now and write the result (API 2024-05-01 and later)",
+        description="Translate FILE synchronously (up to 10 MB) and write the translated document.",
+    )
+    translate.add_argument("file", type=Path, metavar="FILE", help="the document; its extension gives the format")
+    translate.add_argument("--to", required=True, dest="target_language", metavar="LANG", help="target language")
+    translate.add_argument("--from", dest="source_language", metavar="LANG", help="source language (default: detect)")
+    translate.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="where to write it; '-' for stdout (default: FILE's name with .LANG before its extension, beside it)",
+    )
+    translate.add_argument(
+        "--glossary", type=Path, action="append", default=[], metavar="FILE", help="a glossary (repeatable)"
+    )
+    translate.add_argument("--category", metavar="C", help="custom translator category")
+    translate.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+
     # The emulator's own parser reads everything after the word, so its --help and options stay its own.
     commands.add_parser("emulator", add_help=False, help="run the local emulator (options: doctrans emulator --help)")
 
@@ -146,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``doctrans`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="doctrans",
-        description="Azure AI Translator Document Translation batches from the command line.",
+        description="Azure AI Translator Document Translation (batches and single documents) from the command line.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, Protocol
 
 import attrs
@@ -257,6 +258,85 @@ async def test_key_never_printed(emulator: Emulator, cli: Cli) -> None:
     assert emulator.key not in printed
 
 
+# --- translate ------------------------------------------------------------------------------------------
+
+
+async def test_translate_writes_file_dot_lang_beside_the_source(emulator: Emulator, cli: Cli, tmp_path: Path) -> None:
+    """translate FILE --to fr writes FILE's stem + .fr + its suffix beside it and says where, exit 0."""
+    source = tmp_path / "report.txt"
+    source.write_text("Quarterly report\n")
+    ran = await cli("translate", str(source), "--to", "fr")
+    assert ran.code == ExitCode.SUCCEEDED
+    assert (tmp_path / "report.fr.txt").read_text() == "[fr] Quarterly report\n"
+    assert "report.fr.txt" in ran.out
+    assert [r.query["targetLanguage"] for r in emulator.requests] == ["fr"]
+
+
+async def test_translate_to_stdout_with_glossary_source_and_category(
+    emulator: Emulator, cli: Cli, tmp_path: Path
+) -> None:
+    """-o - writes only the translated bytes to stdout; --glossary, --from and --category reach the service."""
+    source, terms = tmp_path / "note.md", tmp_path / "terms.tsv"
+    source.write_text("a cat\n")
+    terms.write_text("cat\tKatze\n")
+    ran = await cli(
+        "translate", str(source), "--to", "de", "--from", "en", "--category", "c1", "--glossary", str(terms), "-o", "-"
+    )
+    assert (ran.code, ran.out, ran.err) == (ExitCode.SUCCEEDED, "[de] a Katze\n", "")
+    assert not (tmp_path / "note.de.md").exists()
+    query = emulator.requests[0].query
+    assert (query["sourceLanguage"], query["category"]) == ("en", "c1")
+
+
+async def test_translate_refuses_to_overwrite_without_force(emulator: Emulator, cli: Cli, tmp_path: Path) -> None:
+    """An existing OUT is a usage error (exit 2) before anything is sent; --force overwrites it."""
+    source, out = tmp_path / "a.txt", tmp_path / "out.txt"
+    source.write_text("new\n")
+    out.write_text("keep me")
+    refused = await cli("translate", str(source), "--to", "fr", "-o", str(out))
+    assert refused.code == ExitCode.USAGE
+    assert "--force" in refused.err
+    assert (out.read_text(), emulator.requests) == ("keep me", [])
+    forced = await cli("translate", str(source), "--to", "fr", "-o", str(out), "--force")
+    assert (forced.code, out.read_text()) == (ExitCode.SUCCEEDED, "[fr] new\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("missing.txt", "cannot read"), ("data.unknownext", "cannot tell the document's format")],
+)
+async def test_translate_unreadable_or_formatless_file_is_a_usage_error(
+    emulator: Emulator, cli: Cli, tmp_path: Path, name: str, message: str
+) -> None:
+    """A FILE that does not exist, or whose extension names no format, exits 2 without a request."""
+    if name != "missing.txt":
+        (tmp_path / name).write_bytes(b"x")
+    ran = await cli("translate", str(tmp_path / name), "--to", "fr")
+    assert ran.code == ExitCode.USAGE
+    assert message in ran.err
+    assert emulator.requests == []
+
+
+async def test_translate_on_v1_says_which_versions_have_it(emulator: Emulator, cli: Cli, tmp_path: Path) -> None:
+    """--api-version v1.0 exits 2 naming 2024-05-01, and sends nothing."""
+    (tmp_path / "a.txt").write_text("x")
+    ran = await cli("--api-version", "v1.0", "translate", str(tmp_path / "a.txt"), "--to", "fr")
+    assert ran.code == ExitCode.USAGE
+    assert "2024-05-01" in ran.err
+    assert emulator.requests == []
+
+
+async def test_translate_service_refusal_exits_6_and_writes_nothing(
+    emulator: Emulator, cli: Cli, tmp_path: Path
+) -> None:
+    """A format the service refuses (PDF is batch-only) exits 6 with its code; no output file appears."""
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.7")
+    ran = await cli("translate", str(tmp_path / "a.pdf"), "--to", "fr")
+    assert ran.code == ExitCode.SERVICE_ERROR
+    assert "InvalidFormat" in ran.err
+    assert not (tmp_path / "a.fr.pdf").exists()
+
+
 # --- rich and demo ---------------------------------------------------------------------------------------
 
 
@@ -323,6 +403,8 @@ def test_main_usage_errors_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: pytes
     assert main(["documents", "x", "--status", "Sleeping"]) == ExitCode.USAGE
     assert main(["status", "x"]) == ExitCode.USAGE
     assert "no service given" in capsys.readouterr().err
+    assert main(["translate", "a.txt"]) == ExitCode.USAGE
+    assert "--to" in capsys.readouterr().err
 
 
 def test_main_emulator_hands_its_arguments_to_the_emulator(capsys: pytest.CaptureFixture[str]) -> None:
