@@ -8,8 +8,10 @@ paging and errors, and batches that progress in simulated time::
         ...  # point a client at emu.endpoint with emu.key
 
 Share one :class:`~doctrans_async._clock.VirtualClock` between the client and the emulator and an hour-long batch
-completes as fast as the client polls. :attr:`Emulator.faults` scripts failures per route; :attr:`Emulator.requests`
-logs what arrived. Run it standalone with ``python -m doctrans_async.emulator``.
+completes as fast as the client polls. ``POST document:translate`` (2024-05-01 on) translates one uploaded document
+at once, recognisably: each line of a text document comes back prefixed ``[<targetLanguage>] ``.
+:attr:`Emulator.faults` scripts failures per route; :attr:`Emulator.requests` logs what arrived. Run it
+standalone with ``python -m doctrans_async.emulator``.
 """
 
 from __future__ import annotations

@@ -754,7 +754,7 @@ async def _read_upload(request: web.Request, limit: int) -> Upload:
 
 async def _read_part(part: BodyPartReader, kind: Literal["document", "glossary"], limit: int) -> tuple[bytes, Format]:
     if not part.filename:
-        raise _no_document(f"The {kind} part needs a file name.")
+        raise _no_document(f"The {kind} part needs a file name.", kind.title())
     content_type = part.headers.get("Content-Type", "").partition(";")[0].strip().lower()
     found = SYNCHRONOUS_FORMATS[kind].get(content_type)
     if found is None:
@@ -768,8 +768,8 @@ async def _read_part(part: BodyPartReader, kind: Literal["document", "glossary"]
     return bytes(data), found
 
 
-def _no_document(message: str) -> ApiError:
-    return _invalid_request(message, "Document", "MissingDocument")
+def _no_document(message: str, target: str = "Document") -> ApiError:
+    return _invalid_request(message, target, "MissingDocument")
 
 
 def _too_large(kind: str, limit: int) -> ApiError:
