@@ -130,6 +130,7 @@ class DocumentTranslationClient:
         self._retry = retry
         self._poll = poll if poll is not None else PollPolicy()
         self._request_timeout = request_timeout
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._max_pages = max_pages
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._region = region
@@ -211,9 +212,11 @@ class DocumentTranslationClient:
     async def _send(self, request: Request, deadline: float | None) -> Response:
         session = self._session()
         headers = await self._headers(request)
-        timeout = self._request_timeout
+        timeout = self._timeout
         if deadline is not None:
-            timeout = max(0.001, min(timeout, deadline - self._clock.monotonic()))
+            timeout = aiohttp.ClientTimeout(
+                total=max(0.001, min(self._request_timeout, deadline - self._clock.monotonic()))
+            )
         try:
             with contextlib.ExitStack() as files:
                 async with session.request(
@@ -222,7 +225,7 @@ class DocumentTranslationClient:
                     headers=headers,
                     data=_form(request.parts, files) if request.parts else request.body,
                     allow_redirects=False,
-                    timeout=aiohttp.ClientTimeout(total=timeout),
+                    timeout=timeout,
                 ) as resp:
                     body = await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -234,7 +237,8 @@ class DocumentTranslationClient:
                 url=request.url,
             ) from exc
         logger.debug("%s %s -> %d (%d bytes)", request.method, request.url, resp.status, len(body))
-        return Response.build(resp.status, resp.headers.items(), body)
+        # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
+        return Response(resp.status, resp.headers, body)
 
     async def _call(
         self,

@@ -11,7 +11,6 @@ cattrs-generated hook, which gives the same result or the detailed error. A prop
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Callable
@@ -87,11 +86,22 @@ def _structure_float(value: object, _: type) -> float:
 
 
 # The documents of a batch share their creation time and many last-action times: parse each text once.
-@functools.lru_cache(maxsize=4096)
+# A plain dict, emptied when full, costs one lookup per hit (an LRU's bookkeeping costs more than it saves).
+_TIMESTAMPS: dict[str, datetime] = {}
+_TIMESTAMPS_KEPT = 4096
+
+
 def _timestamp(text: str) -> datetime:
-    # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits.
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    parsed = _TIMESTAMPS.get(text)
+    if parsed is None:
+        # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits.
+        parsed = datetime.fromisoformat(text)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        if len(_TIMESTAMPS) >= _TIMESTAMPS_KEPT:
+            _TIMESTAMPS.clear()
+        _TIMESTAMPS[text] = parsed
+    return parsed
 
 
 def _structure_datetime(value: object, _: type) -> datetime:
@@ -151,7 +161,7 @@ def _optional_error(value: object) -> ErrorDetail | None:
 
 
 def _straight_document(o: Any) -> DocumentStatus:
-    ident, to = o["id"], o["to"]
+    ident, to, error = o["id"], o["to"], o.get("error")
     path, source_path = o.get("path"), o.get("sourcePath")
     progress, charged = o.get("progress", 0.0), o.get("characterCharged", 0)
     if (
@@ -174,7 +184,7 @@ def _straight_document(o: Any) -> DocumentStatus:
         path,
         source_path,
         charged,
-        _optional_error(o.get("error")),
+        None if error is None else _optional_error(error),
     )
 
 

@@ -44,6 +44,7 @@ from doctrans_async._errors import (
     ServiceError,
     UnsupportedOperationError,
 )
+from doctrans_async._json import loads
 from doctrans_async._models import (
     BatchPage,
     BatchStatus,
@@ -121,7 +122,8 @@ class Request:
 
 @attrs.frozen
 class Response:
-    """A received response. ``headers`` keys are lower-cased (see :meth:`build`)."""
+    """A received response. ``headers`` is looked up with lower-case names: a case-insensitive mapping, or a
+    plain dict with lower-cased keys (see :meth:`build`)."""
 
     status: int
     headers: Mapping[str, str]
@@ -382,7 +384,8 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
             f"the next link is a {type(link).__name__}, not a string", method="GET", url=current_url
         )
     try:
-        absolute = urljoin(current_url, link)
+        # An absolute link is followed byte for byte; only a relative one is resolved against its page.
+        absolute = link if link.startswith(("https://", "http://")) else urljoin(current_url, link)
         parts = urlsplit(absolute)
         link_origin = _origin(parts)
     except ValueError as exc:
@@ -505,7 +508,7 @@ def error_for(request: Request, response: Response, now: datetime) -> ServiceErr
 
 def _error_detail(response: Response) -> ErrorDetail:
     try:
-        payload = json.loads(response.body)
+        payload = loads(response.body)
         detail = structure_error(payload["error"])
     except (ValueError, TypeError, KeyError, RecursionError, cattrs.BaseValidationError):
         return _detail_from_text(response)
@@ -528,7 +531,7 @@ def _detail_from_text(response: Response) -> ErrorDetail:
 
 def _json_body(request: Request, response: Response) -> Any:
     try:
-        return json.loads(response.body)
+        return loads(response.body)
     except (ValueError, RecursionError) as exc:
         raise _malformed(request, response, f"the body is not valid JSON ({exc})", transient=True) from None
 

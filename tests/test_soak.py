@@ -17,7 +17,7 @@ import attrs
 import pytest
 
 import doctrans_async as dt
-from doctrans_async._converter import _timestamp
+from doctrans_async._converter import _TIMESTAMPS
 from doctrans_async.emulator import Emulator
 
 BATCHES = int(os.environ.get("DOCTRANS_SOAK_BATCHES", "40"))
@@ -111,7 +111,7 @@ async def test_soak(clock: dt.VirtualClock) -> None:
         # What is left once the results and the emulator's log are dropped is what the client kept.
         del finals, listed
         emu.reset_log()
-        _timestamp.cache_clear()  # bounded (4,096 timestamps), so not growth: leave it out of the count
+        _TIMESTAMPS.clear()  # bounded (4,096 timestamps), so not growth: leave it out of the count
         gc.collect()
         retained, peak = library_memory(tracemalloc.take_snapshot()), tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()

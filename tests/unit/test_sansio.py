@@ -864,7 +864,6 @@ def test_unsafe_links_refused_without_leaking_query(link: str) -> None:
         ("https://H.Example", "https://h.example/x", "https://h.example/x"),
         ("HTTPS://h.example", "https://h.example/x", "https://h.example/x"),
         ("https://h.example", "HTTPS://h.example/x", "https://h.example/x"),
-        ("https://h.example", "https:///x", "https://h.example/x"),
     ],
 )
 def test_default_ports_and_host_case_are_the_same_origin(origin_url: str, link: str, expected: str) -> None:
@@ -872,6 +871,13 @@ def test_default_ports_and_host_case_are_the_same_origin(origin_url: str, link: 
     endpoint = Endpoint(origin_url, ApiVersion.V1_0)
     current = endpoint.url + "/p"
     assert check_next_link(link, current_url=current, origin=endpoint.origin, seen=set()) == expected
+
+
+def test_absolute_link_without_host_refused() -> None:
+    """An absolute link with no host ('https:///x') is followed as given, which means refused, not guessed at."""
+    endpoint = Endpoint("https://h.example", ApiVersion.V1_0)
+    with pytest.raises(ContinuationLinkError):
+        check_next_link("https:///x", current_url=endpoint.url + "/p", origin=endpoint.origin, seen=set())
 
 
 def test_repeated_link_refused_and_seen_updated() -> None:
