@@ -24,7 +24,9 @@ import aiohttp
 import attrs
 
 TERMINAL = frozenset({"Succeeded", "Failed", "Canceled", "ValidationFailed"})
-CONTENDERS = ("floor", "doctrans_async", "official_sdk")
+# doctrans_async decodes with orjson when installed (the 'fast' extra); doctrans_stdlib_json is the same client held
+# to the standard library's json, as a plain install runs it.
+CONTENDERS = ("floor", "doctrans_async", "doctrans_stdlib_json", "official_sdk")
 WORKLOADS = ("list", "poll", "watch")
 
 
@@ -235,6 +237,9 @@ RUNNERS: dict[tuple[str, str], Runner] = {
     ("doctrans_async", "list"): doctrans_list,
     ("doctrans_async", "poll"): doctrans_poll,
     ("doctrans_async", "watch"): doctrans_watch,
+    ("doctrans_stdlib_json", "list"): doctrans_list,
+    ("doctrans_stdlib_json", "poll"): doctrans_poll,
+    ("doctrans_stdlib_json", "watch"): doctrans_watch,
     ("official_sdk", "list"): sdk_list,
     ("official_sdk", "poll"): sdk_poll,
     ("official_sdk", "watch"): sdk_watch,
@@ -245,6 +250,10 @@ def preload(contender: str) -> None:
     """Import what the contender needs before measuring, so import time is not counted as work."""
     if contender == "doctrans_async":
         import doctrans_async  # noqa: F401
+    elif contender == "doctrans_stdlib_json":
+        from doctrans_async import _json, _sansio
+
+        _sansio.loads = _json._stdlib_loads
     elif contender == "official_sdk":
         import azure.ai.translation.document.aio
         import azure.core.pipeline.transport  # noqa: F401
