@@ -42,7 +42,7 @@ from doctrans_async._polling import (
     wait_until_terminal,
     watch_statuses,
 )
-from doctrans_async._retry import RetryPolicy, call_with_retries, resend_is_safe
+from doctrans_async._retry import DeadlineReached, RetryPolicy, call_with_retries, resend_is_safe
 from doctrans_async._sansio import (
     Endpoint,
     ListFilters,
@@ -213,10 +213,11 @@ class DocumentTranslationClient:
         session = self._session()
         headers = await self._headers(request)
         timeout = self._timeout
+        cut_by_deadline = False
         if deadline is not None:
-            timeout = aiohttp.ClientTimeout(
-                total=max(0.001, min(self._request_timeout, deadline - self._clock.monotonic()))
-            )
+            remaining = deadline - self._clock.monotonic()
+            cut_by_deadline = remaining < self._request_timeout
+            timeout = aiohttp.ClientTimeout(total=max(0.001, min(self._request_timeout, remaining)))
         try:
             with contextlib.ExitStack() as files:
                 async with session.request(
@@ -230,12 +231,16 @@ class DocumentTranslationClient:
                     body = await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             detail = str(exc) or type(exc).__name__
-            raise TransportError(
+            error = TransportError(
                 f"no usable response: {detail}",
                 request_sent=not isinstance(exc, _NOT_SENT),
                 method=request.method,
                 url=request.url,
-            ) from exc
+            )
+            if cut_by_deadline and isinstance(exc, TimeoutError):
+                error.__cause__ = exc
+                raise DeadlineReached(error) from exc
+            raise error from exc
         logger.debug("%s %s -> %d (%d bytes)", request.method, request.url, resp.status, len(body))
         # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
         return Response(resp.status, resp.headers, body)
@@ -364,6 +369,7 @@ class DocumentTranslationClient:
         given: bool,
         top: int | None,
         resume_from: str | None,
+        timeout: float | None,
         parse: Callable[[Request, Response, datetime, Any], P],
     ) -> AsyncGenerator[P, None]:
         seen: set[str] = set()
@@ -374,11 +380,23 @@ class DocumentTranslationClient:
         else:
             first = first_request_for_resume(self._endpoint, resume_from, seen)
         version = self._endpoint.version
+        deadline = None if timeout is None else self._clock.monotonic() + timeout
 
         async def fetch(request: Request) -> P:
-            return await self._call(request, lambda response: parse(request, response, self._clock.utcnow(), version))
+            return await self._call(
+                request, lambda response: parse(request, response, self._clock.utcnow(), version), deadline
+            )
 
-        pages = iter_pages(fetch, first, endpoint=self._endpoint, top=top, max_pages=self._max_pages, seen=seen)
+        pages = iter_pages(
+            fetch,
+            first,
+            endpoint=self._endpoint,
+            top=top,
+            max_pages=self._max_pages,
+            seen=seen,
+            clock=self._clock,
+            deadline=deadline,
+        )
         async with contextlib.aclosing(pages):
             async for page in pages:
                 yield page
@@ -396,6 +414,7 @@ class DocumentTranslationClient:
         created_before: datetime | None = None,
         order_by: Literal["asc", "desc"] | None = None,
         resume_from: str | None = None,
+        timeout: float | None = None,
     ) -> AsyncGenerator[DocumentPage, None]:
         """Yield the pages of batch ``batch_id``'s document listing, as the service pages it.
 
@@ -406,6 +425,9 @@ class DocumentTranslationClient:
 
         Each page's ``next_link`` is checked (same origin as the endpoint, not seen before in this listing) and
         can be stored to continue later with ``resume_from=`` (the link already holds every other parameter).
+
+        ``timeout`` (seconds) is a deadline for the whole listing, never overslept: past it,
+        :class:`ListingTimeoutError` is raised, with the ``next_link`` to resume from.
         """
         filters = ListFilters(ids, statuses, created_after, created_before, order_by)
         return self._pages(
@@ -413,6 +435,7 @@ class DocumentTranslationClient:
             given=_listing_given(top, skip, page_size, filters),
             top=top,
             resume_from=resume_from,
+            timeout=timeout,
             parse=parse_document_page,
         )
 
@@ -429,6 +452,7 @@ class DocumentTranslationClient:
         created_before: datetime | None = None,
         order_by: Literal["asc", "desc"] | None = None,
         resume_from: str | None = None,
+        timeout: float | None = None,
     ) -> AsyncGenerator[DocumentStatus, None]:
         """Yield the status of every document of batch ``batch_id``, each exactly once, across all pages.
 
@@ -445,6 +469,7 @@ class DocumentTranslationClient:
             created_before=created_before,
             order_by=order_by,
             resume_from=resume_from,
+            timeout=timeout,
         )
         return _items(pages)
 
@@ -460,6 +485,7 @@ class DocumentTranslationClient:
         created_before: datetime | None = None,
         order_by: Literal["asc", "desc"] | None = None,
         resume_from: str | None = None,
+        timeout: float | None = None,
     ) -> AsyncGenerator[BatchPage, None]:
         """Yield the pages of the listing of all batches; arguments as for :meth:`iter_document_pages`."""
         filters = ListFilters(ids, statuses, created_after, created_before, order_by)
@@ -468,6 +494,7 @@ class DocumentTranslationClient:
             given=_listing_given(top, skip, page_size, filters),
             top=top,
             resume_from=resume_from,
+            timeout=timeout,
             parse=parse_batch_page,
         )
 
@@ -483,6 +510,7 @@ class DocumentTranslationClient:
         created_before: datetime | None = None,
         order_by: Literal["asc", "desc"] | None = None,
         resume_from: str | None = None,
+        timeout: float | None = None,
     ) -> AsyncGenerator[BatchStatus, None]:
         """Yield the status of every batch of the resource, each once; arguments as for
         :meth:`iter_document_pages`."""
@@ -496,6 +524,7 @@ class DocumentTranslationClient:
             created_before=created_before,
             order_by=order_by,
             resume_from=resume_from,
+            timeout=timeout,
         )
         return _items(pages)
 

@@ -15,7 +15,8 @@ DocumentTranslationError
 ├── ContinuationLinkError        a next link that cannot be followed safely (other origin, repeated, runaway)
 ├── UnsupportedOperationError    the chosen API version lacks the operation or filter (raised before any request)
 ├── ClientClosedError            the client was used after it was closed (also a RuntimeError)
-└── PollingTimeoutError          the batch was not finished by the deadline (also a TimeoutError)
+├── PollingTimeoutError          the batch was not finished by the deadline (also a TimeoutError)
+└── ListingTimeoutError          a listing was not done by its deadline (also a TimeoutError; resumable)
 ```
 
 Every error that concerns a request names it (method and URL; URLs never carry the key) and, when the service
@@ -35,6 +36,7 @@ __all__ = [
     "ContinuationLinkError",
     "DocumentTranslationError",
     "InvalidRequestError",
+    "ListingTimeoutError",
     "MalformedResponseError",
     "NotFoundError",
     "PollingTimeoutError",
@@ -184,3 +186,14 @@ class PollingTimeoutError(DocumentTranslationError, TimeoutError):
     def __init__(self, message: str, *, last_status: BatchStatus | None) -> None:
         super().__init__(message)
         self.last_status = last_status
+
+
+class ListingTimeoutError(DocumentTranslationError, TimeoutError):
+    """A listing did not finish before its deadline.
+
+    ``next_link`` is where it stopped: pass it as ``resume_from=`` to go on (``None`` if no page was fetched).
+    """
+
+    def __init__(self, message: str, *, next_link: str | None) -> None:
+        super().__init__(message)
+        self.next_link = next_link

@@ -12,8 +12,10 @@ from typing import TypeVar
 
 import attrs
 
-from doctrans_async._errors import ContinuationLinkError
+from doctrans_async._clock import Clock
+from doctrans_async._errors import ContinuationLinkError, ListingTimeoutError
 from doctrans_async._models import BatchPage, DocumentPage
+from doctrans_async._retry import DeadlineReached
 from doctrans_async._sansio import Endpoint, Request, check_next_link, page_key
 
 __all__ = ["first_request_for_resume", "iter_pages"]
@@ -37,18 +39,21 @@ async def iter_pages(
     top: int | None,
     max_pages: int,
     seen: set[str] | None = None,
+    clock: Clock | None = None,
+    deadline: float | None = None,
 ) -> AsyncGenerator[P, None]:
     """Yield the pages of a listing starting at ``first``.
 
     Never yields more than ``top`` items in all (the service should honour ``top``; we make sure). Each yielded
     page's ``next_link`` is the checked absolute URL of the next page, or ``None`` when the listing is over.
+    Past ``deadline`` (a ``clock.monotonic()`` reading), :class:`ListingTimeoutError` names the page not fetched.
     """
     seen = (set() if seen is None else seen) | {page_key(first.url)}
     remaining = top
     request: Request | None = first
     pages = 0
     while request is not None:
-        page = await fetch(request)
+        page = await _fetch_by(fetch, request, clock, deadline)
         pages += 1
         items = page.items
         if remaining is not None:
@@ -65,3 +70,17 @@ async def iter_pages(
             page if items is page.items and link == page.next_link else attrs.evolve(page, items=items, next_link=link)
         )
         request = endpoint.follow(link) if link is not None else None
+
+
+async def _fetch_by(
+    fetch: Callable[[Request], Awaitable[P]], request: Request, clock: Clock | None, deadline: float | None
+) -> P:
+    if deadline is not None and clock is not None and clock.monotonic() >= deadline:
+        raise ListingTimeoutError("the listing's deadline passed; resume from next_link", next_link=request.url)
+    try:
+        return await fetch(request)
+    except DeadlineReached as reached:
+        raise ListingTimeoutError(
+            f"the listing's deadline passed while fetching a page ({reached.error}); resume from next_link",
+            next_link=request.url,
+        ) from reached.error

@@ -18,6 +18,7 @@ import attrs
 from doctrans_async._clock import Clock
 from doctrans_async._errors import PollingTimeoutError
 from doctrans_async._models import BatchStatus, Status, StatusSummary
+from doctrans_async._retry import DeadlineReached
 
 __all__ = ["PollPolicy", "PollSchedule", "StatusCallback", "wait_until_terminal", "watch_statuses"]
 
@@ -86,8 +87,15 @@ async def watch_statuses(
     started = clock.monotonic()
     deadline = None if timeout is None else started + timeout
     schedule = PollSchedule(policy, started)
+    last: BatchStatus | None = None
     while True:
-        status, retry_after = await fetch(deadline)
+        try:
+            status, retry_after = await fetch(deadline)
+        except DeadlineReached as reached:
+            raise PollingTimeoutError(
+                f"the deadline of {timeout:g}s passed while polling ({reached.error})", last_status=last
+            ) from reached.error
+        last = status
         yield status
         if status.is_terminal:
             return

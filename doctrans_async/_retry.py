@@ -18,7 +18,7 @@ import backoff
 from doctrans_async._clock import Clock
 from doctrans_async._errors import MalformedResponseError, ServiceError, TransportError
 
-__all__ = ["RetryPolicy", "call_with_retries", "resend_is_safe", "retry_wait"]
+__all__ = ["DeadlineReached", "RetryPolicy", "call_with_retries", "resend_is_safe", "retry_wait"]
 
 T = TypeVar("T")
 logger = logging.getLogger("doctrans_async")
@@ -65,6 +65,17 @@ class RetryPolicy:
         if isinstance(error, MalformedResponseError):
             return error.transient
         return isinstance(error, ServiceError) and error.status in self.retry_statuses
+
+
+class DeadlineReached(Exception):
+    """The operation's deadline, not the failure itself, ended the attempts (``error`` is the last failure).
+
+    Internal: the listing and the poller turn it into their public timeout errors.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def resend_is_safe(error: Exception) -> bool:
@@ -129,14 +140,11 @@ async def call_with_retries(
             wait = None
             if retryable is None or retryable(error):
                 wait = retry_wait(
-                    policy,
-                    error,
-                    attempt=number,
-                    elapsed=now - started,
-                    remaining=None if deadline is None else deadline - now,
-                    backoff_wait=next(waits),
+                    policy, error, attempt=number, elapsed=now - started, remaining=None, backoff_wait=next(waits)
                 )
             if wait is None:
                 raise
+            if deadline is not None and wait >= deadline - now:
+                raise DeadlineReached(error) from error
             logger.debug("retry %d after %.3fs: %s", number, wait, error)
             await clock.sleep(wait)

@@ -18,7 +18,7 @@ from doctrans_async._errors import (
     ServiceError,
     TransportError,
 )
-from doctrans_async._retry import RetryPolicy, call_with_retries, resend_is_safe, retry_wait
+from doctrans_async._retry import DeadlineReached, RetryPolicy, call_with_retries, resend_is_safe, retry_wait
 from doctrans_async._sansio import Request, Response, error_for
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -345,24 +345,26 @@ async def test_max_time_stops_retrying() -> None:
 
 @pytest.mark.parametrize("deadline", [0.0, 0.4, 0.5, 1.2, 1.6, 3.0, 7.49, 7.5, 20.0])
 async def test_never_sleeps_past_deadline(deadline: float) -> None:
-    """Whatever the deadline, the loop never sleeps up to or past it and raises the last error."""
+    """Whatever the deadline, the loop never sleeps up to or past it, and says the deadline stopped it."""
     clock = VirtualClock()
     attempt = Script(*[service_error(503) for _ in range(20)])
-    with pytest.raises(ServiceError):
+    with pytest.raises(DeadlineReached) as info:
         await call_with_retries(
             attempt, policy=RetryPolicy(max_attempts=20, max_time=1000.0, jitter=False), clock=clock, deadline=deadline
         )
+    assert isinstance(info.value.error, ServiceError)
     assert clock.monotonic() < deadline or clock.sleeps == []
     assert attempt.calls == len(clock.sleeps) + 1
 
 
 async def test_deadline_with_retry_after() -> None:
-    """A Retry-After that would reach the deadline is not waited."""
+    """A Retry-After that would reach the deadline is not waited: the deadline stops the call, with the error."""
     clock = VirtualClock()
     attempt = Script(service_error(503, "1"), service_error(503, "5"), "never")
-    with pytest.raises(ServiceError) as info:
+    with pytest.raises(DeadlineReached) as info:
         await call_with_retries(attempt, policy=NO_JITTER, clock=clock, deadline=4.0)
-    assert info.value.retry_after == 5.0
+    assert isinstance(info.value.error, ServiceError)
+    assert info.value.error.retry_after == 5.0
     assert clock.sleeps == [1.0]
 
 
