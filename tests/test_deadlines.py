@@ -17,9 +17,13 @@ async def test_listing_deadline_during_retries_is_resumable(
     # 30 s is within the retry policy's limits; only the 20 s deadline forbids the wait.
     emulator.faults.script("documents", [None, Fault.http(503, retry_after=30)])
     seen: list[str] = []
-    with pytest.raises(dt.ListingTimeoutError) as caught:
+
+    async def consume() -> None:
         async for document in live.list_documents(batch_id, timeout=20):
             seen.append(document.id)
+
+    with pytest.raises(dt.ListingTimeoutError) as caught:
+        await consume()
     assert isinstance(caught.value, TimeoutError)
     assert isinstance(caught.value.__cause__, dt.ServerError)
     assert caught.value.next_link is not None
@@ -33,9 +37,13 @@ async def test_listing_deadline_between_pages(emulator: Emulator, clock: dt.Virt
     batch_id = emulator.add_batch(documents=12, seconds=0)
     async with dt.DocumentTranslationClient(emulator.endpoint, key=emulator.key, clock=clock) as client:
         emulator.reset_log()
-        with pytest.raises(dt.ListingTimeoutError):
+
+        async def slow_consumer() -> None:
             async for _ in client.iter_document_pages(batch_id, timeout=10):
                 clock.advance(11)
+
+        with pytest.raises(dt.ListingTimeoutError):
+            await slow_consumer()
     assert len(emulator.requests) == 1
 
 
