@@ -23,6 +23,7 @@ from doctrans_async._errors import (
     TransportError,
     UnsupportedOperationError,
 )
+from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent
 from doctrans_async._models import (
     BatchOutcome,
     BatchPage,
@@ -59,15 +60,20 @@ __all__ = [
     "DocumentTranslationClient",
     "DocumentTranslationError",
     "ErrorDetail",
+    "Event",
+    "EventHook",
     "FileFormat",
     "Glossary",
     "InvalidRequestError",
     "ListingTimeoutError",
     "MalformedResponseError",
     "NotFoundError",
+    "PollEvent",
     "PollPolicy",
     "PollingTimeoutError",
     "RateLimitError",
+    "RequestEvent",
+    "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "ServiceError",

@@ -11,6 +11,7 @@ import enum
 import logging
 import mimetypes
 import os
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,8 @@ import yarl
 
 from doctrans_async._auth import AsyncTokenCredential, Auth, KeyAuth, TokenAuth
 from doctrans_async._clock import Clock, SystemClock
-from doctrans_async._errors import ClientClosedError, TransportError
+from doctrans_async._errors import ClientClosedError, ServiceError, TransportError
+from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent
 from doctrans_async._fanout import outcomes_as_completed
 from doctrans_async._models import (
     BatchOutcome,
@@ -59,6 +61,7 @@ from doctrans_async._sansio import (
     parse_started_batch_id,
     parse_storage_sources,
     parse_translated_document,
+    request_id_of,
     start_translation_body,
 )
 from doctrans_async._version import __version__
@@ -103,6 +106,8 @@ class DocumentTranslationClient:
     :param request_timeout: seconds one request may take in all (connect, send, receive).
     :param max_pages: a listing that goes on past this many pages is stopped with a ``ContinuationLinkError``.
     :param clock: where time and sleeps come from; tests pass a :class:`~doctrans_async.VirtualClock`.
+    :param on_event: called with a :class:`RequestEvent`, :class:`RetryEvent` or :class:`PollEvent` as each
+        request, retry and poll happens (for metrics); the same facts are logged at DEBUG.
     """
 
     def __init__(
@@ -119,6 +124,7 @@ class DocumentTranslationClient:
         request_timeout: float = 30.0,
         max_pages: int = 100_000,
         clock: Clock | None = None,
+        on_event: EventHook | None = None,
     ) -> None:
         try:
             version = ApiVersion(api_version)
@@ -136,6 +142,7 @@ class DocumentTranslationClient:
         self._region = region
         self._plain_headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
         self._auth = self._make_auth(key, credential)
+        self._on_event = on_event
         self._borrowed = session
         self._owned: aiohttp.ClientSession | None = None
         self._state = _State.OPEN
@@ -209,6 +216,10 @@ class DocumentTranslationClient:
             headers = {**headers, "Content-Type": request.content_type}
         return headers
 
+    def _emit(self, event: Event) -> None:
+        if self._on_event is not None:
+            self._on_event(event)
+
     async def _send(self, request: Request, deadline: float | None) -> Response:
         session = self._session()
         headers = await self._headers(request)
@@ -218,6 +229,7 @@ class DocumentTranslationClient:
             remaining = deadline - self._clock.monotonic()
             cut_by_deadline = remaining < self._request_timeout
             timeout = aiohttp.ClientTimeout(total=max(0.001, min(self._request_timeout, remaining)))
+        sent_at = time.perf_counter()
         try:
             with contextlib.ExitStack() as files:
                 async with session.request(
@@ -237,13 +249,18 @@ class DocumentTranslationClient:
                 method=request.method,
                 url=request.url,
             )
+            self._emit(RequestEvent(request.method, request.url, None, None, time.perf_counter() - sent_at, detail))
             if cut_by_deadline and isinstance(exc, TimeoutError):
                 error.__cause__ = exc
                 raise DeadlineReached(error) from exc
             raise error from exc
         logger.debug("%s %s -> %d (%d bytes)", request.method, request.url, resp.status, len(body))
         # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
-        return Response(resp.status, resp.headers, body)
+        response = Response(resp.status, resp.headers, body)
+        if self._on_event is not None:
+            elapsed = time.perf_counter() - sent_at
+            self._emit(RequestEvent(request.method, request.url, resp.status, request_id_of(resp.headers), elapsed))
+        return response
 
     async def _call(
         self,
@@ -259,8 +276,19 @@ class DocumentTranslationClient:
         retryable = resend_is_safe if request.method == "POST" else None
         if any(part.start is None and not isinstance(part.source, bytes | Path) for part in request.parts):
             retryable = _never_sent
+
+        def on_retry(number: int, wait: float, error: Exception) -> None:
+            hinted = isinstance(error, ServiceError) and error.retry_after is not None
+            reason: Literal["retry-after", "backoff"] = "retry-after" if hinted else "backoff"
+            self._emit(RetryEvent(request.method, request.url, number, wait, reason, error))
+
         return await call_with_retries(
-            attempt, policy=self._retry, clock=self._clock, deadline=deadline, retryable=retryable
+            attempt,
+            policy=self._retry,
+            clock=self._clock,
+            deadline=deadline,
+            retryable=retryable,
+            on_retry=on_retry if self._on_event is not None else None,
         )
 
     async def _get(self, request: Request, parse: Callable[[Request, Response, datetime], T]) -> T:
@@ -540,7 +568,11 @@ class DocumentTranslationClient:
         def fetch(deadline: float | None) -> Awaitable[tuple[BatchStatus, float | None]]:
             return self._fetch_status(request, deadline)
 
-        statuses = watch_statuses(fetch, policy=self._poll, clock=self._clock, timeout=timeout)
+        def on_wait(status: BatchStatus, wait: float, reason: Literal["retry-after", "schedule", "age"]) -> None:
+            logger.debug("batch %s is %s; next poll in %.3fs (%s)", status.id, status.status, wait, reason)
+            self._emit(PollEvent(status.id, status.status, wait, reason))
+
+        statuses = watch_statuses(fetch, policy=self._poll, clock=self._clock, timeout=timeout, on_wait=on_wait)
         async with contextlib.aclosing(statuses):
             async for status in statuses:
                 yield status

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -55,6 +55,8 @@ class PollSchedule:
         self._started_at = started_at
         self._interval = policy.initial_interval
         self._last: tuple[Status, StatusSummary] | None = None
+        self.reason: Literal["retry-after", "schedule", "age"] = "schedule"
+        """What set the last wait: the server's hint, the backoff schedule, or the age floor."""
 
     def next_wait(self, status: BatchStatus, *, retry_after: float | None, now: float) -> float:
         """Seconds to wait after seeing ``status`` at ``now`` (with the response's ``Retry-After``)."""
@@ -66,7 +68,12 @@ class PollSchedule:
             self._interval = min(self._interval * policy.growth, policy.max_interval)
         self._last = seen
         age_floor = min(policy.age_fraction * (now - self._started_at), policy.max_interval)
-        return max(self._interval, age_floor, retry_after or 0.0)
+        wait = max(self._interval, age_floor, retry_after or 0.0)
+        if retry_after is not None and retry_after >= max(self._interval, age_floor):
+            self.reason = "retry-after"
+        else:
+            self.reason = "age" if age_floor > self._interval else "schedule"
+        return wait
 
 
 async def watch_statuses(
@@ -75,12 +82,13 @@ async def watch_statuses(
     policy: PollPolicy,
     clock: Clock,
     timeout: float | None,
+    on_wait: Callable[[BatchStatus, float, Literal["retry-after", "schedule", "age"]], object] | None = None,
 ) -> AsyncGenerator[BatchStatus, None]:
     """Yield every status ``fetch(deadline)`` returns until a terminal one (yielded last).
 
     ``fetch`` returns a status and the response's ``Retry-After``. With ``timeout``, no wait passes the
     deadline: when the next poll would come after it, the loop waits out the time left and raises
-    :class:`PollingTimeoutError` carrying the last status.
+    :class:`PollingTimeoutError` carrying the last status. ``on_wait`` hears each wait chosen, and why.
     """
     if timeout is not None and timeout < 0:
         raise ValueError(f"timeout must be >= 0, got {timeout}")
@@ -100,6 +108,8 @@ async def watch_statuses(
         if status.is_terminal:
             return
         wait = schedule.next_wait(status, retry_after=retry_after, now=clock.monotonic())
+        if on_wait is not None:
+            on_wait(status, wait, schedule.reason)
         if deadline is not None and clock.monotonic() + wait >= deadline:
             await clock.sleep(deadline - clock.monotonic())
             raise PollingTimeoutError(

@@ -120,11 +120,13 @@ async def call_with_retries(
     clock: Clock,
     deadline: float | None = None,
     retryable: Callable[[Exception], bool] | None = None,
+    on_retry: Callable[[int, float, Exception], object] | None = None,
 ) -> T:
     """Await ``attempt()`` until it succeeds or ``policy`` says stop; then its last error propagates.
 
     ``deadline`` is a ``clock.monotonic()`` reading no wait may pass. ``retryable`` narrows which errors may be
-    retried (a POST that may have reached the server must not be sent twice).
+    retried (a POST that may have reached the server must not be sent twice). ``on_retry(attempt, wait, error)``
+    hears each retry before its wait.
     """
     if policy is None:
         return await attempt()
@@ -147,4 +149,6 @@ async def call_with_retries(
             if deadline is not None and wait >= deadline - now:
                 raise DeadlineReached(error) from error
             logger.debug("retry %d after %.3fs: %s", number, wait, error)
+            if on_retry is not None:
+                on_retry(number, wait, error)
             await clock.sleep(wait)
