@@ -41,6 +41,7 @@ from doctrans_async._models import (
 )
 from doctrans_async._polling import PollPolicy
 from doctrans_async._retry import RetryPolicy
+from doctrans_async._upload import DocumentSource
 from doctrans_async._version import __version__
 from doctrans_async._versions import ApiVersion
 
@@ -56,6 +57,7 @@ __all__ = [
     "Clock",
     "ContinuationLinkError",
     "DocumentPage",
+    "DocumentSource",
     "DocumentStatus",
     "DocumentTranslationClient",
     "DocumentTranslationError",

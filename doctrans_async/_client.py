@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
-import mimetypes
-import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -64,14 +62,13 @@ from doctrans_async._sansio import (
     request_id_of,
     start_translation_body,
 )
+from doctrans_async._upload import DocumentSource, document_part
 from doctrans_async._version import __version__
 from doctrans_async._versions import ApiVersion
 
 __all__ = ["DocumentTranslationClient"]
 
 T = TypeVar("T")
-DocumentSource = bytes | str | os.PathLike[str] | BinaryIO
-"""A document to upload: its bytes, a path to it, or a binary file open for reading."""
 logger = logging.getLogger("doctrans_async")
 
 _DEFAULT_RETRY = RetryPolicy()
@@ -372,8 +369,8 @@ class DocumentTranslationClient:
         :class:`UnsupportedOperationError` before any request. Retried only where the document cannot have
         been translated twice (connection never made; 429/503 with ``Retry-After``).
         """
-        parts = [_part("document", document, content_type, filename)]
-        parts.extend(_part("glossary", glossary, None, None) for glossary in glossaries)
+        parts = [document_part("document", document, content_type, filename)]
+        parts.extend(document_part("glossary", glossary, None, None) for glossary in glossaries)
         request = self._endpoint.translate_document(
             parts,
             target_language=target_language,
@@ -662,46 +659,6 @@ def _inputs_of(
         raise ValueError("pass inputs, or all of source_url, target_url and target_language")
     target = TranslationTarget(target_url, target_language, category=category)
     return [TranslationInput(source_url, (target,), source_language=source_language)]
-
-
-# Formats the mimetypes table does not know (or knows differently on some systems).
-_CONTENT_TYPES = {
-    ".xlf": "application/xliff+xml",
-    ".xliff": "application/xliff+xml",
-    ".tsv": "text/tab-separated-values",
-    ".tab": "text/tab-separated-values",
-    ".csv": "text/csv",
-    ".md": "text/markdown",
-    ".markdown": "text/markdown",
-    ".txt": "text/plain",
-    ".html": "text/html",
-    ".htm": "text/html",
-}
-
-
-def _guess_content_type(filename: str) -> str | None:
-    suffix = Path(filename).suffix.lower()
-    return _CONTENT_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
-
-
-def _part(name: str, source: DocumentSource, content_type: str | None, filename: str | None) -> Part:
-    start: int | None = None
-    if isinstance(source, bytes | bytearray | memoryview):
-        data: bytes | Path | BinaryIO = bytes(source)
-    elif isinstance(source, str | os.PathLike):
-        data = Path(source)
-        filename = filename or data.name
-    elif callable(getattr(source, "read", None)):
-        data = source
-        filename = filename or os.path.basename(str(getattr(source, "name", "")))
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            start = source.tell() if source.seekable() else None
-    else:
-        raise TypeError(f"a {name} must be bytes, a path or a binary file, not {type(source).__name__}")
-    content_type = content_type or (_guess_content_type(filename) if filename else None)
-    if content_type is None:
-        raise ValueError(f"cannot tell the {name}'s format: pass content_type= or a filename with an extension")
-    return Part(name, filename or name, content_type, data, start)
 
 
 def _never_sent(error: Exception) -> bool:
