@@ -1,0 +1,67 @@
+"""Lifecycle: cancellation, early exits and redirects leave nothing running, leaked or sent where it must not go."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import doctrans_async as dt
+from doctrans_async.emulator import Emulator, Fault
+from tests.support import ENDPOINT, SECRET, MockedService
+
+
+async def test_cancelling_a_listing_mid_page(emulator: Emulator, clock: dt.VirtualClock) -> None:
+    """Cancelling the task that consumes a listing while a page is in flight re-raises CancelledError at once."""
+    batch_id = emulator.add_batch(documents=12, seconds=0)
+    emulator.faults.script("documents", [None, Fault.slow(30)])
+    seen: list[str] = []
+    async with dt.DocumentTranslationClient(emulator.endpoint, key=emulator.key, clock=clock) as client:
+
+        async def consume() -> None:
+            async for document in client.list_documents(batch_id):
+                seen.append(document.id)
+
+        task = asyncio.create_task(consume())
+        while len(emulator.requests) < 2:  # noqa: ASYNC110 - the second page is in flight once logged
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=5)
+    assert len(seen) == 5  # the first page (the emulator fixture pages by 5), nothing after
+
+
+async def test_leaving_as_completed_early_cancels_the_rest(emulator: Emulator, clock: dt.VirtualClock) -> None:
+    """Breaking out of as_completed cancels the waits still running: no task outlives the loop."""
+    quick = emulator.add_batch(documents=1, seconds=1)
+    slow = [emulator.add_batch(documents=1, seconds=10_000) for _ in range(5)]
+    async with dt.DocumentTranslationClient(emulator.endpoint, key=emulator.key, clock=clock) as client:
+        outcomes = client.as_completed([quick, *slow], concurrency=6)
+        first = await anext(outcomes)
+        await outcomes.aclose()
+        assert first.batch_id == quick
+        assert client_tasks() == []
+
+
+def client_tasks() -> list[asyncio.Task[object]]:
+    """Tasks still running code of the client library (the in-process emulator's own are the service's)."""
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if (module := getattr(task.get_coro(), "cr_code", None)) is not None
+        and "doctrans_async" in module.co_filename
+        and "emulator" not in module.co_filename
+    ]
+
+
+async def test_redirect_to_another_origin_not_followed(
+    client: dt.DocumentTranslationClient, mocked: MockedService
+) -> None:
+    """A redirect is not followed (it could lead the key elsewhere): it surfaces as a ServiceError with its status."""
+    url = f"{ENDPOINT}/translator/document/batches/b1?api-version=2024-05-01"
+    mocked.get(url, status=302, headers={"Location": "https://evil.test/steal"}, body="")
+    with pytest.raises(dt.ServiceError) as caught:
+        await client.get_status("b1")
+    assert caught.value.status == 302
+    assert SECRET not in str(caught.value)
+    assert [sent_url for _, sent_url, _ in mocked.sent()] == [url]
