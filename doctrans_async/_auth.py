@@ -11,12 +11,21 @@ appear in a repr, a message or a log line.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from typing import Protocol
 
 from doctrans_async._clock import Clock
 
-__all__ = ["COGNITIVE_SERVICES_SCOPE", "AccessTokenLike", "AsyncTokenCredential", "Auth", "KeyAuth", "TokenAuth"]
+__all__ = [
+    "COGNITIVE_SERVICES_SCOPE",
+    "AccessTokenLike",
+    "AsyncTokenCredential",
+    "Auth",
+    "KeyAuth",
+    "Secret",
+    "TokenAuth",
+]
 
 COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
 
@@ -43,10 +52,32 @@ class Auth(Protocol):
     async def headers(self) -> Mapping[str, str]: ...
 
 
+class Secret(str):
+    """A header value that must not be shown: its repr is hidden, so a dict of headers captured in a traceback's
+    locals (pytest -l, rich, Sentry) does not print it. It is sent as the plain string it is."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<hidden>'"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _header_value(name: str, value: str) -> str:
+    # A key read from a file keeps its newline; aiohttp would refuse it at every send, far from the cause.
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string")
+    if _CONTROL.search(value):
+        raise ValueError(f"{name} contains a control character (a trailing newline? strip() it)")
+    return value
+
+
 def _with_region(base: Mapping[str, str], region: str | None) -> dict[str, str]:
     headers = dict(base)
     if region:
-        headers["Ocp-Apim-Subscription-Region"] = region
+        headers["Ocp-Apim-Subscription-Region"] = _header_value("region", region)
     return headers
 
 
@@ -54,9 +85,7 @@ class KeyAuth:
     """``Ocp-Apim-Subscription-Key`` (and, when given, ``Ocp-Apim-Subscription-Region``)."""
 
     def __init__(self, key: str, *, region: str | None, base: Mapping[str, str]) -> None:
-        if not isinstance(key, str) or not key:
-            raise ValueError("key must be a non-empty string")
-        self._headers = {**_with_region(base, region), "Ocp-Apim-Subscription-Key": key}
+        self._headers = {**_with_region(base, region), "Ocp-Apim-Subscription-Key": Secret(_header_value("key", key))}
 
     async def headers(self) -> Mapping[str, str]:
         return self._headers
@@ -96,7 +125,7 @@ class TokenAuth:
             async with self._lock:
                 if not self._fresh():  # another request may have refreshed it while we waited
                     token = await self._credential.get_token(COGNITIVE_SERVICES_SCOPE)
-                    self._headers = {**self._base, "Authorization": f"Bearer {token.token}"}
+                    self._headers = {**self._base, "Authorization": Secret(f"Bearer {token.token}")}
                     self._expires_on = float(token.expires_on)
         assert self._headers is not None
         return self._headers

@@ -6,6 +6,7 @@ responses, and owns (or borrows) the aiohttp session.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import enum
 import logging
@@ -217,17 +218,19 @@ class DocumentTranslationClient:
         if self._on_event is not None:
             self._on_event(event)
 
-    async def _send(self, request: Request, deadline: float | None) -> Response:
+    async def _send(self, request: Request, deadline: float | None, limit: float | None = None) -> Response:
         session = self._session()
-        headers = await self._headers(request)
-        timeout = self._timeout
-        cut_by_deadline = False
-        if deadline is not None:
-            remaining = deadline - self._clock.monotonic()
-            cut_by_deadline = remaining < self._request_timeout
-            timeout = aiohttp.ClientTimeout(total=max(0.001, min(self._request_timeout, remaining)))
+        limit = self._request_timeout if limit is None else limit
+        remaining = None if deadline is None else deadline - self._clock.monotonic()
+        cut_by_deadline = remaining is not None and remaining < limit
+        total = limit if remaining is None else max(0.001, min(limit, remaining))
+        timeout = self._timeout if total == self._request_timeout else aiohttp.ClientTimeout(total=total)
         sent_at = time.perf_counter()
+        failure: TransportError | None = None
         try:
+            # A token refresh is part of the request: it too must not outlast the deadline.
+            async with asyncio.timeout(total if cut_by_deadline else None):
+                headers = await self._headers(request)
             with contextlib.ExitStack() as files:
                 async with session.request(
                     request.method,
@@ -235,22 +238,18 @@ class DocumentTranslationClient:
                     headers=headers,
                     data=_form(request.parts, files) if request.parts else request.body,
                     allow_redirects=False,
+                    raise_for_status=False,  # a borrowed session's setting must not replace our errors
                     timeout=timeout,
                 ) as resp:
                     body = await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            detail = str(exc) or type(exc).__name__
-            error = TransportError(
-                f"no usable response: {detail}",
-                request_sent=not isinstance(exc, _NOT_SENT),
-                method=request.method,
-                url=request.url,
-            )
-            self._emit(RequestEvent(request.method, request.url, None, None, time.perf_counter() - sent_at, detail))
-            if cut_by_deadline and isinstance(exc, TimeoutError):
-                error.__cause__ = exc
-                raise DeadlineReached(error) from exc
-            raise error from exc
+            failure = self._transport_error(request, exc, sent_at)
+            cut_by_deadline = cut_by_deadline and isinstance(exc, TimeoutError)
+        if failure is not None:
+            # Raised outside the except block, so the aiohttp exception is not even the implicit context.
+            if cut_by_deadline:
+                raise DeadlineReached(failure) from failure.__cause__
+            raise failure from failure.__cause__
         logger.debug("%s %s -> %d (%d bytes)", request.method, request.url, resp.status, len(body))
         # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
         response = Response(resp.status, resp.headers, body)
@@ -259,14 +258,28 @@ class DocumentTranslationClient:
             self._emit(RequestEvent(request.method, request.url, resp.status, request_id_of(resp.headers), elapsed))
         return response
 
+    def _transport_error(self, request: Request, exc: BaseException, sent_at: float) -> TransportError:
+        detail = str(exc) or type(exc).__name__
+        error = TransportError(
+            f"no usable response: {detail} ({type(exc).__name__})",
+            request_sent=not isinstance(exc, _NOT_SENT),
+            method=request.method,
+            url=request.url,
+        )
+        # aiohttp's response errors hold the request's headers, the key among them: those are never chained.
+        error.__cause__ = None if isinstance(exc, aiohttp.ClientResponseError) else exc
+        self._emit(RequestEvent(request.method, request.url, None, None, time.perf_counter() - sent_at, detail))
+        return error
+
     async def _call(
         self,
         request: Request,
         parse: Callable[[Response], T],
         deadline: float | None = None,
+        limit: float | None = None,
     ) -> T:
         async def attempt() -> T:
-            return parse(await self._send(request, deadline))
+            return parse(await self._send(request, deadline, limit))
 
         # A request that may change state is sent again only where the service cannot have acted on it, and
         # a stream that cannot be rewound only if none of it was read.
@@ -359,6 +372,7 @@ class DocumentTranslationClient:
         allow_fallback: bool | None = None,
         content_type: str | None = None,
         filename: str | None = None,
+        timeout: float | None = None,
     ) -> bytes:
         """Translate one document synchronously and return the translated document's bytes (2024-05-01 on).
 
@@ -368,6 +382,9 @@ class DocumentTranslationClient:
         format from, so pass paths or files there). Older API versions raise
         :class:`UnsupportedOperationError` before any request. Retried only where the document cannot have
         been translated twice (connection never made; 429/503 with ``Retry-After``).
+
+        ``timeout`` (seconds) bounds the upload and the translation together, in place of the client's
+        ``request_timeout``: a large document may need longer, and a timed-out translation is not retried.
         """
         parts = [document_part("document", document, content_type, filename)]
         parts.extend(document_part("glossary", glossary, None, None) for glossary in glossaries)
@@ -378,7 +395,9 @@ class DocumentTranslationClient:
             category=category,
             allow_fallback=allow_fallback,
         )
-        return await self._get(request, parse_translated_document)
+        return await self._call(
+            request, lambda response: parse_translated_document(request, response, self._clock.utcnow()), None, timeout
+        )
 
     async def get_storage_sources(self) -> list[str]:
         """The storage sources the service reads from (v1.x only; later versions raise

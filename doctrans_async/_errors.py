@@ -25,7 +25,7 @@ sent one, its request id. The subscription key is never part of any message or r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from doctrans_async._models import BatchStatus, ErrorDetail
@@ -49,7 +49,21 @@ __all__ = [
 
 
 class DocumentTranslationError(Exception):
-    """Base class of every error this library raises."""
+    """Base class of every error this library raises.
+
+    Errors pickle and copy with all their attributes (workers hand them across processes).
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors cannot be replayed from args: rebuild from the message and the attributes.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[DocumentTranslationError], args: tuple[Any, ...], state: dict[str, Any]) -> Exception:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class _RequestError(DocumentTranslationError):
@@ -191,7 +205,7 @@ class PollingTimeoutError(DocumentTranslationError, TimeoutError):
 class ListingTimeoutError(DocumentTranslationError, TimeoutError):
     """A listing did not finish before its deadline.
 
-    ``next_link`` is where it stopped: pass it as ``resume_from=`` to go on (``None`` if no page was fetched).
+    ``next_link`` is the page it did not get: pass it as ``resume_from=`` to go on from there.
     """
 
     def __init__(self, message: str, *, next_link: str | None) -> None:

@@ -1,7 +1,7 @@
 """Waiting on many batches at once: bounded concurrency, results as they come, no failure lost.
 
-One batch's error (not found, timed out, service down) is that batch's outcome; it never cancels or hides the
-others. An exception that is not the library's (a bug, a callback raising) propagates and cancels the rest.
+One batch's error (not found, timed out, service down, an invalid id) is that batch's outcome; it never cancels
+or hides the others. An exception that is not the library's (a bug, a callback raising) propagates and cancels the rest.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ async def outcomes_as_completed(
         async with slots:
             try:
                 return BatchOutcome(batch_id, await wait(batch_id), None)
-            except DocumentTranslationError as error:
+            except (DocumentTranslationError, ValueError) as error:  # ValueError: an id that cannot be one
                 return BatchOutcome(batch_id, None, error)
 
     # Each task reports itself done on a queue: waiting on a set of N tasks would cost O(N) per result.

@@ -59,16 +59,22 @@ async def iter_pages(
         if remaining is not None:
             items = items[:remaining]
             remaining -= len(items)
-        link = None
-        if remaining != 0:
-            link = check_next_link(page.next_link, current_url=request.url, origin=endpoint.origin, seen=seen)
-        if link is not None and pages >= max_pages:
-            raise ContinuationLinkError(
-                f"the listing passed {max_pages} pages; stopping a runaway", method="GET", url=link
-            )
+        link, refused = None, None
+        try:
+            if remaining != 0:
+                link = check_next_link(page.next_link, current_url=request.url, origin=endpoint.origin, seen=seen)
+            if link is not None and pages >= max_pages:
+                raise ContinuationLinkError(
+                    f"the listing reached its limit of {max_pages} pages; stopping a runaway", method="GET", url=link
+                )
+        except ContinuationLinkError as error:
+            # The documents already fetched are still the caller's: yield them, then refuse to go on.
+            link, refused = None, error
         yield (
             page if items is page.items and link == page.next_link else attrs.evolve(page, items=items, next_link=link)
         )
+        if refused is not None:
+            raise refused
         request = endpoint.follow(link) if link is not None else None
 
 

@@ -3,8 +3,8 @@
 The loop is azure-core's, made explicit: fetch; while not terminal: wait, fetch. What it adds is a deadline
 that is never overslept and a schedule that spares the service: the wait between polls is the larger of the
 server's ``Retry-After`` and our own schedule, which backs off while nothing changes, snaps back when the batch
-moves, and never polls more often than a fraction of the batch's age (a one-hour batch costs about 200 polls,
-not 3,600).
+moves, and never polls more often than a fraction of the time already spent waiting (a one-hour wait costs about
+200 polls, not 3,600).
 """
 
 from __future__ import annotations
@@ -38,13 +38,21 @@ class PollPolicy:
     After a poll that shows movement (a new status or new summary counts) the next wait is
     ``initial_interval``; each poll that shows no change multiplies it by ``growth``, up to ``max_interval``.
     The wait is never below ``age_fraction`` times the time already spent waiting (capped at ``max_interval``),
-    nor below the server's ``Retry-After``.
+    nor below the server's ``Retry-After``, which is itself capped at ``max_retry_after`` (a status response
+    asking for a day's pause must not stall a wait that has no deadline).
     """
 
     initial_interval: float = attrs.field(default=1.0, validator=_positive)
     max_interval: float = attrs.field(default=30.0, validator=_positive)
-    growth: float = attrs.field(default=1.5, validator=_positive)
+    growth: float = attrs.field(default=1.5, validator=attrs.validators.ge(1.0))
     age_fraction: float = attrs.field(default=0.05, validator=attrs.validators.ge(0.0))
+    max_retry_after: float = attrs.field(default=300.0, validator=_positive)
+
+    def __attrs_post_init__(self) -> None:
+        if self.initial_interval > self.max_interval:
+            raise ValueError(
+                f"initial_interval ({self.initial_interval}) must not exceed max_interval ({self.max_interval})"
+            )
 
 
 class PollSchedule:
@@ -68,6 +76,8 @@ class PollSchedule:
             self._interval = min(self._interval * policy.growth, policy.max_interval)
         self._last = seen
         age_floor = min(policy.age_fraction * (now - self._started_at), policy.max_interval)
+        if retry_after is not None:
+            retry_after = min(retry_after, policy.max_retry_after)
         wait = max(self._interval, age_floor, retry_after or 0.0)
         if retry_after is not None and retry_after >= max(self._interval, age_floor):
             self.reason = "retry-after"

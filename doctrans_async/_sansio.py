@@ -383,6 +383,13 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
         raise ContinuationLinkError(
             f"the next link is a {type(link).__name__}, not a string", method="GET", url=current_url
         )
+    if _NOT_URL_CHARACTER.search(link):
+        # Sent as given, a space or a line break would corrupt the request line, and echo into logs.
+        raise ContinuationLinkError(
+            "refusing to follow a next link with spaces, control or non-ASCII characters",
+            method="GET",
+            url=_redact(_NOT_URL_CHARACTER.sub("?", link)),
+        )
     try:
         # An absolute link is followed byte for byte; only a relative one is resolved against its page.
         absolute = link if link.startswith(("https://", "http://")) else urljoin(current_url, link)
@@ -406,6 +413,9 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
         )
     seen.add(key)
     return absolute
+
+
+_NOT_URL_CHARACTER = re.compile(r"[^\x21-\x7e]")
 
 
 def page_key(url: str) -> str:
@@ -640,14 +650,23 @@ def parse_translated_document(request: Request, response: Response, now: datetim
 
 def parse_started_batch_id(request: Request, response: Response, now: datetime) -> str:
     """The new batch's id from a start-translation response: the body's ``id`` (2024-05-01 and later) or the
-    last path segment of ``Operation-Location`` (v1.x answers with an empty body)."""
+    last path segment of ``Operation-Location`` (v1.x answers with an empty body).
+
+    The batch exists once the service said 2xx, so a body that cannot be read does not lose its id while the
+    header names it (the POST must not be sent again to find out).
+    """
     _raise_for_status(request, response, now)
-    if response.body.strip():
-        body = _json_body(request, response)
-        if isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"]:
-            return str(body["id"])
-    location = response.headers.get("operation-location", "")
-    batch_id = unquote(urlsplit(location).path.rstrip("/").rpartition("/")[2])
+    try:
+        body = loads(response.body) if response.body.strip() else None
+    except (ValueError, RecursionError):
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"]:
+        return str(body["id"])
+    try:
+        location = urlsplit(response.headers.get("operation-location", ""))
+    except ValueError:
+        location = urlsplit("")
+    batch_id = unquote(location.path.rstrip("/").rpartition("/")[2])
     if not batch_id:
         raise _malformed(request, response, "neither a body id nor an Operation-Location header names the batch")
     return batch_id

@@ -140,10 +140,12 @@ async def test_top_when_service_ignores_it() -> None:
 
 
 async def test_cycle_a_b_a_is_an_error() -> None:
-    """A→B→A raises ContinuationLinkError before A is fetched a second time."""
+    """A→B→A yields B's items (no next link) and then raises ContinuationLinkError, never fetching A again."""
     fetch = Pages({A: page(0, 3, B), B: page(3, 3, A)})
     pages = iter_pages(fetch, FIRST, endpoint=ENDPOINT, top=None, max_pages=100)
     assert (await anext(pages)) is fetch.pages[A]
+    second = await anext(pages)
+    assert (second.items, second.next_link) == (fetch.pages[B].items, None)
     with pytest.raises(ContinuationLinkError, match="repeated"):
         await anext(pages)
     assert fetch.urls == [A, B]
