@@ -2,8 +2,10 @@
 
 nox -s demo        the whole product against the embedded emulator
 nox -s tests       the test suite (what CI runs)
+nox -s minimums    the suite on the oldest dependencies pyproject allows, without the optional orjson
 nox -s lint        ruff
 nox -s typecheck   mypy --strict
+nox -s soak        the soak test at full size (1,000 concurrent waits), with its figures
 nox -s bench       benchmarks against plain aiohttp and the official SDK
 """
 
@@ -26,6 +28,15 @@ def demo(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite (warnings are errors)."""
     session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def minimums(session: nox.Session) -> None:
+    """The suite on the oldest versions pyproject allows, and without orjson (the plain install's JSON path)."""
+    session.install("aiohttp==3.10.*", "cattrs==24.1.*", "attrs==23.1.*", "backoff==2.2.*")
+    session.install("pytest", "pytest-asyncio", "aioresponses", "hypothesis", "rich")
+    session.install("--no-deps", "-e", ".")
     session.run("pytest", *session.posargs)
 
 
