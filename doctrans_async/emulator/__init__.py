@@ -25,9 +25,11 @@ from types import TracebackType
 from aiohttp import web
 
 from doctrans_async._clock import Clock, SystemClock
-from doctrans_async.emulator._app import DIALECTS, RequestRecord, Settings, Site, make_app
+from doctrans_async.emulator._app import make_app
 from doctrans_async.emulator._faults import Fault, FaultKind, Faults
+from doctrans_async.emulator._site import RequestRecord, Settings, Site
 from doctrans_async.emulator._state import Batch, Outcome, Service, Status
+from doctrans_async.emulator._wire import DIALECTS
 
 __all__ = ["Emulator", "Fault", "FaultKind", "Faults", "Outcome", "RequestRecord", "Status"]
 

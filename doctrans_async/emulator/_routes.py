@@ -1,0 +1,189 @@
+"""The batch service's routes: batch status, lists, start and cancel, and the formats and storage-sources lists.
+
+Each route turns a :class:`~doctrans_async.emulator._call.Call` into a :class:`~doctrans_async.emulator._call.Reply`
+(or raises :class:`~doctrans_async.emulator._wire.ApiError`); faults, serialization and logging happen around it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from aiohttp import web
+
+from doctrans_async.emulator._call import Call, Reply
+from doctrans_async.emulator._formats import FORMATS
+from doctrans_async.emulator._listing import Filters, parse_filters, parse_paging
+from doctrans_async.emulator._state import BatchView, NotCancellable, Runs, Status
+from doctrans_async.emulator._wire import (
+    ApiError,
+    Dialect,
+    batch_json,
+    document_json,
+    error_body,
+    invalid_argument,
+    invalid_request,
+)
+
+__all__ = [
+    "cancel_batch",
+    "document_formats",
+    "formats",
+    "get_document",
+    "get_status",
+    "glossary_formats",
+    "list_batches",
+    "list_documents",
+    "start_batch",
+    "storage_sources",
+]
+
+
+async def get_status(call: Call) -> Reply:
+    """``GET batches/{id}``."""
+    reply = Reply(200, batch_json(call.batch().view(call.now), call.dialect))
+    if call.site.settings.retry_after is not None:
+        reply.headers["Retry-After"] = str(call.site.settings.retry_after)
+    return reply
+
+
+async def list_documents(call: Call) -> Reply:
+    """``GET batches/{id}/documents``: documents by id descending, computed lazily for the page only.
+
+    Every document of a batch shares its creation time, so ordering by it keeps the id order.
+    """
+    batch = call.batch()
+    paging = parse_paging(call.query, call.dialect, call.site.settings.page_size)
+    filters = parse_filters(call.query, call.dialect)
+    moment = batch.moment(call.now)
+    runs = batch.select(moment, filters.statuses, filters.ids)
+    if not filters.admits(batch.created_ticks):
+        runs = Runs(())
+    start, stop, following = paging.window(len(runs))
+    items = [document_json(batch.document(i, moment), call.dialect) for i in runs.slice(start, stop)]
+    return call.page(items, following)
+
+
+async def get_document(call: Call) -> Reply:
+    """``GET batches/{id}/documents/{documentId}``."""
+    batch = call.batch()
+    index = batch.document_index(call.request.match_info["document_id"])
+    if index is None:
+        message = "The requested document was not found."
+        raise ApiError(404, error_body("ResourceNotFound", message, "Document"))
+    return Reply(200, document_json(batch.document(index, batch.moment(call.now)), call.dialect))
+
+
+async def list_batches(call: Call) -> Reply:
+    """``GET batches``: every batch, newest first unless ordered otherwise."""
+    paging = parse_paging(call.query, call.dialect, call.site.settings.page_size)
+    filters = parse_filters(call.query, call.dialect)
+    ordered = sorted(
+        call.site.service.batches(),
+        key=lambda b: (b.created_ticks, b.sequence),
+        reverse=filters.descending,
+    )
+    chosen = [v for v in (b.view(call.now) for b in ordered) if _batch_matches(v, filters)]
+    start, stop, following = paging.window(len(chosen))
+    return call.page([batch_json(v, call.dialect) for v in chosen[start:stop]], following)
+
+
+def _batch_matches(view: BatchView, filters: Filters) -> bool:
+    if filters.ids is not None and view.id not in filters.ids:
+        return False
+    if filters.statuses is not None and view.status not in filters.statuses:
+        return False
+    return filters.admits(view.created_ticks)
+
+
+async def start_batch(call: Call) -> Reply:
+    """``POST batches``: 202 with ``Operation-Location``; a body only from 2024-05-01 on."""
+    source, target, language = _start_request(await _json_body(call.request))
+    settings = call.site.settings
+    batch = call.site.service.add(
+        now=call.now,
+        utcnow=call.site.clock.utcnow(),
+        documents=settings.start_documents,
+        seconds=settings.start_seconds,
+        failures=min(settings.start_failures, settings.start_documents),
+        language=language,
+        source_url=source,
+        target_url=target,
+    )
+    body = {"id": batch.id, "status": Status.NOT_STARTED.value} if call.dialect.in_query else None
+    return Reply(202, body, {"Operation-Location": call.batch_url(batch.id)})
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        return json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_request("The request body is not valid JSON.", "Body", "InvalidRequestBody") from None
+
+
+def _start_request(body: Any) -> tuple[str, str, str]:
+    """The first input's source URL, target URL and language; 400 InvalidRequest if the shape is wrong."""
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    if not isinstance(inputs, list) or not inputs or not all(map(_valid_input, inputs)):
+        message = "Each input needs source.sourceUrl and at least one target with targetUrl and language."
+        raise invalid_request(message, "Inputs", "InvalidDocumentInputs")
+    first = inputs[0]
+    return first["source"]["sourceUrl"], first["targets"][0]["targetUrl"], first["targets"][0]["language"]
+
+
+def _valid_input(item: Any) -> bool:
+    source = item.get("source") if isinstance(item, dict) else None
+    targets = item.get("targets") if isinstance(item, dict) else None
+    if not isinstance(source, dict) or not isinstance(source.get("sourceUrl"), str):
+        return False
+    return isinstance(targets, list) and bool(targets) and all(map(_valid_target, targets))
+
+
+def _valid_target(target: Any) -> bool:
+    return (
+        isinstance(target, dict)
+        and isinstance(target.get("targetUrl"), str)
+        and isinstance(target.get("language"), str)
+    )
+
+
+async def cancel_batch(call: Call) -> Reply:
+    """``DELETE batches/{id}``: 200 with the batch now Cancelling; 400 if it already finished or is cancelling."""
+    batch = call.batch()
+    try:
+        batch.cancel(call.now)
+    except NotCancellable as refused:
+        message = f"The operation cannot be cancelled because its status is {refused.status.value}."
+        raise invalid_request(message, "Operation", "OperationNotCancellable") from None
+    return Reply(200, batch_json(batch.view(call.now), call.dialect))
+
+
+def _formats_reply(kinds: Iterable[str], dialect: Dialect) -> Reply:
+    items = [f.json() for kind in kinds for f in FORMATS[kind]]
+    if not dialect.in_query:
+        items = [{k: v for k, v in f.items() if k != "type"} for f in items]
+    return Reply(200, {"value": items})
+
+
+async def document_formats(call: Call) -> Reply:
+    """v1.x ``GET documents/formats``."""
+    return _formats_reply(["document"], call.dialect)
+
+
+async def glossary_formats(call: Call) -> Reply:
+    """v1.x ``GET glossaries/formats``."""
+    return _formats_reply(["glossary"], call.dialect)
+
+
+async def storage_sources(call: Call) -> Reply:
+    """v1.x ``GET storagesources``."""
+    return Reply(200, {"value": ["AzureBlob"]})
+
+
+async def formats(call: Call) -> Reply:
+    """2024-05-01+ ``GET formats?type=document|glossary`` (both kinds without ``type``)."""
+    kind = call.query.get("type")
+    if kind is not None and kind.lower() not in FORMATS:
+        raise invalid_argument("type", "type must be document or glossary.")
+    return _formats_reply([kind.lower()] if kind else list(FORMATS), call.dialect)

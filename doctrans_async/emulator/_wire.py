@@ -1,0 +1,212 @@
+"""The service's wire vocabulary: each API version's dialect, and the JSON bodies of errors, batches and documents.
+
+Pure data and pure functions: what the real service's bodies and error shapes look like (``reference/rest-api.md``
+and the recorded responses), with nothing about routing, requests or faults.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import attrs
+
+from doctrans_async.emulator._state import BatchView, DocumentView, Status, format_ticks
+
+__all__ = [
+    "BINARY_TYPE",
+    "DIALECTS",
+    "DOCUMENT_BASE",
+    "DOCUMENT_ERROR",
+    "GATEWAY_401",
+    "GATEWAY_404",
+    "HTML_502_PAGE",
+    "JSON_TYPE",
+    "TEXT_BASE",
+    "VALIDATION_ERROR",
+    "ApiError",
+    "Dialect",
+    "batch_json",
+    "document_json",
+    "error_body",
+    "fault_error_body",
+    "invalid_argument",
+    "invalid_request",
+]
+
+JSON_TYPE = "application/json; charset=utf-8"
+BINARY_TYPE = "application/octet-stream"
+
+
+@attrs.frozen
+class Dialect:
+    """What differs between API versions on the wire."""
+
+    version: str
+    base: str
+    """Path prefix before ``/batches``."""
+    top: str
+    skip: str
+    max_page_size: str | None
+    order_by: str | None
+    """The orderby parameter's name; None means the version has no list filters at all."""
+    next_key: str
+    in_query: bool
+    """The version travels as ``?api-version=`` (2024-05-01 and later) rather than in the path."""
+    images: bool = False
+
+
+TEXT_BASE = "/translator/text/batch"
+DOCUMENT_BASE = "/translator/document"
+DIALECTS = {
+    d.version: d
+    for d in (
+        Dialect("v1.0-preview.1", f"{TEXT_BASE}/v1.0-preview.1", "$top", "$skip", None, None,
+                "@nextLink", in_query=False),
+        Dialect("v1.0", f"{TEXT_BASE}/v1.0", "$top", "$skip", "$maxpagesize", "$orderBy",
+                "@nextLink", in_query=False),
+        Dialect("2024-05-01", DOCUMENT_BASE, "top", "skip", "maxpagesize", "orderby",
+                "nextLink", in_query=True),
+        Dialect("2026-03-01", DOCUMENT_BASE, "top", "skip", "maxpagesize", "orderby",
+                "nextLink", in_query=True, images=True),
+    )
+}  # fmt: skip
+
+
+class ApiError(Exception):
+    """An error answer in the service's shape, raised from anywhere in a route."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+def error_body(
+    code: str, message: str, target: str, inner_code: str | None = None, inner_message: str | None = None
+) -> dict[str, Any]:
+    """``{"error": {code, message, target, innerError: {code, message}}}`` as the service sends it."""
+    inner = {"code": inner_code or code, "message": inner_message or message}
+    return {"error": {"code": code, "message": message, "target": target, "innerError": inner}}
+
+
+def invalid_argument(name: str, message: str) -> ApiError:
+    return ApiError(400, error_body("InvalidArgument", message, name, "InvalidQueryParameterValue"))
+
+
+def invalid_request(message: str, target: str, inner_code: str) -> ApiError:
+    return ApiError(400, error_body("InvalidRequest", message, target, inner_code))
+
+
+GATEWAY_401 = {
+    "error": {
+        "code": "401",
+        "message": "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a "
+        "valid key for an active subscription and use a correct regional API endpoint for your resource.",
+    }
+}
+"""What the API gateway (APIM) answers before the service sees the request: note the string code."""
+GATEWAY_404 = {"error": {"code": "404", "message": "Resource not found"}}
+
+VALIDATION_ERROR = error_body(
+    "InvalidRequest",
+    "Cannot access source document location with the current permissions.",
+    "Operation",
+    "InvalidDocumentAccessLevel",
+)
+"""The recorded error of a real ValidationFailed batch (``recorded/2024-05-01-batch-validation-failed.json``)."""
+
+DOCUMENT_ERROR = error_body(
+    "InvalidRequest",
+    "The document has an encoding that is not supported; save it as UTF-8 and resubmit.",
+    "Document",
+    "WrongDocumentEncoding",
+)
+
+_FAULT_ERRORS = {
+    400: error_body("InvalidRequest", "The request is invalid.", "Operation"),
+    404: error_body("ResourceNotFound", "The requested resource was not found.", "Operation"),
+    429: error_body("RequestRateTooHigh", "The request rate is too high; retry after some time.", "Operation"),
+    500: error_body(
+        "InternalServerError",
+        "Internal Server Error",
+        "Operation",
+        inner_message="Unexpected internal server error has occurred",
+    ),
+    503: error_body("ServiceUnavailable", "The service is temporarily unavailable; retry later.", "Operation"),
+}
+
+HTML_502_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Microsoft-Azure-Application-Gateway/v2"
+    "</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def fault_error_body(status: int) -> dict[str, Any]:
+    """The body the real service (or its gateway, for 401) sends with ``status``."""
+    if status == 401:
+        return GATEWAY_401
+    phrase = _phrase(status)
+    code = phrase.title().replace(" ", "").replace("-", "")
+    return _FAULT_ERRORS.get(status) or error_body(code, phrase, "Operation")
+
+
+def batch_json(view: BatchView, dialect: Dialect) -> dict[str, Any]:
+    """A batch status body, fields in the real service's order."""
+    body: dict[str, Any] = {
+        "id": view.id,
+        "createdDateTimeUtc": format_ticks(view.created_ticks),
+        "lastActionDateTimeUtc": format_ticks(view.last_action_ticks),
+        "status": view.status.value,
+    }
+    if view.status is Status.VALIDATION_FAILED:
+        body["error"] = VALIDATION_ERROR["error"]
+    summary = {
+        "total": view.total,
+        "failed": view.failed,
+        "success": view.success,
+        "inProgress": view.in_progress,
+        "notYetStarted": view.not_yet_started,
+        "cancelled": view.cancelled,
+        "totalCharacterCharged": view.characters,
+    }
+    if dialect.images:
+        summary |= {
+            "totalImageScansSucceeded": view.image_scans,
+            "totalImageScansFailed": 0,
+            "totalImageCharged": view.image_scans,
+        }
+    body["summary"] = summary
+    return body
+
+
+def document_json(view: DocumentView, dialect: Dialect) -> dict[str, Any]:
+    """A document status body, fields in the recorded order; ``path`` and ``error`` only where they apply."""
+    failed = view.status is Status.FAILED
+    body: dict[str, Any] = {} if failed else {"path": view.path}
+    body |= {
+        "sourcePath": view.source_path,
+        "createdDateTimeUtc": format_ticks(view.created_ticks),
+        "lastActionDateTimeUtc": format_ticks(view.last_action_ticks),
+        "status": view.status.value,
+        "to": view.language,
+    }
+    if failed:
+        body["error"] = DOCUMENT_ERROR["error"]
+    body |= {"progress": view.progress, "id": view.id, "characterCharged": view.characters}
+    if dialect.images:
+        body |= {
+            "totalImageScansSucceeded": view.image_scans,
+            "totalImageScansFailed": 0,
+            "imageCharged": view.image_scans,
+            "imageCharacterDetected": view.image_scans * 42,
+        }
+    return body
