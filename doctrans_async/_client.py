@@ -301,8 +301,10 @@ class DocumentTranslationClient:
             on_retry=on_retry if self._on_event is not None else None,
         )
 
-    async def _get(self, request: Request, parse: Callable[[Request, Response, datetime], T]) -> T:
-        return await self._call(request, lambda response: parse(request, response, self._clock.utcnow()))
+    async def _get(
+        self, request: Request, parse: Callable[[Request, Response, datetime], T], limit: float | None = None
+    ) -> T:
+        return await self._call(request, lambda response: parse(request, response, self._clock.utcnow()), None, limit)
 
     # --- operations --------------------------------------------------------------------------------------
 
@@ -395,9 +397,7 @@ class DocumentTranslationClient:
             category=category,
             allow_fallback=allow_fallback,
         )
-        return await self._call(
-            request, lambda response: parse_translated_document(request, response, self._clock.utcnow()), None, timeout
-        )
+        return await self._get(request, parse_translated_document, timeout)
 
     async def get_storage_sources(self) -> list[str]:
         """The storage sources the service reads from (v1.x only; later versions raise

@@ -147,8 +147,8 @@ def _make_converter() -> cattrs.Converter:
         renames = {f.name: override(rename=_wire_name(f.name)) for f in attrs.fields(model)}
         generated[model] = make_structure(model, conv, **renames)
         conv.register_structure_hook(model, generated[model])
-    conv.register_structure_hook(DocumentStatus, _structure_document_fast)
-    conv.register_structure_hook(BatchStatus, _structure_batch_fast)
+    conv.register_structure_hook(DocumentStatus, _with_fallback(_straight_document, generated[DocumentStatus]))
+    conv.register_structure_hook(BatchStatus, _with_fallback(_straight_batch, generated[BatchStatus]))
     return conv
 
 
@@ -207,18 +207,14 @@ def _straight_batch(o: Any) -> BatchStatus:
     )
 
 
-def _structure_document_fast(o: Any, cls: type) -> DocumentStatus:
-    try:
-        return _straight_document(o)
-    except Exception:  # anything unusual is the generated hook's to convert, or to explain
-        return generated[DocumentStatus](o, cls)  # type: ignore[no-any-return]
+def _with_fallback(straight: Callable[[Any], T], fallback: Callable[[Any, type], Any]) -> Callable[[Any, type], T]:
+    def hook(o: Any, cls: type) -> T:
+        try:
+            return straight(o)
+        except Exception:  # anything unusual is the generated hook's to convert, or to explain
+            return fallback(o, cls)  # type: ignore[no-any-return]
 
-
-def _structure_batch_fast(o: Any, cls: type) -> BatchStatus:
-    try:
-        return _straight_batch(o)
-    except Exception:  # anything unusual is the generated hook's to convert, or to explain
-        return generated[BatchStatus](o, cls)  # type: ignore[no-any-return]
+    return hook
 
 
 converter = _make_converter()
