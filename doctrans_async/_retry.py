@@ -8,6 +8,7 @@ as given), and it sleeps with ``asyncio.sleep`` directly (we sleep on an injecta
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
@@ -138,16 +139,18 @@ async def call_with_retries(
         try:
             return await attempt()
         except (ServiceError, TransportError, MalformedResponseError) as error:
-            now = clock.monotonic()
-            wait = None
-            if retryable is None or retryable(error):
-                wait = retry_wait(
-                    policy, error, attempt=number, elapsed=now - started, remaining=None, backoff_wait=next(waits)
-                )
-            if wait is None:
+            if retryable is not None and not retryable(error):
                 raise
-            if deadline is not None and wait >= deadline - now:
-                raise DeadlineReached(error) from error
+            now = clock.monotonic()
+            decide = functools.partial(
+                retry_wait, policy, error, attempt=number, elapsed=now - started, backoff_wait=next(waits)
+            )
+            wait = decide(remaining=None if deadline is None else deadline - now)
+            if wait is None:
+                # Told apart so callers can report a timeout: would the retry have happened without the deadline?
+                if deadline is not None and decide(remaining=None) is not None:
+                    raise DeadlineReached(error) from error
+                raise
             logger.debug("retry %d after %.3fs: %s", number, wait, error)
             if on_retry is not None:
                 on_retry(number, wait, error)
