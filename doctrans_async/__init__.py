@@ -16,6 +16,7 @@ from doctrans_async._errors import (
     ListingTimeoutError,
     MalformedResponseError,
     NotFoundError,
+    OperationTimeoutError,
     PollingTimeoutError,
     RateLimitError,
     ServerError,
@@ -41,6 +42,7 @@ from doctrans_async._models import (
 )
 from doctrans_async._polling import PollPolicy
 from doctrans_async._retry import RetryPolicy
+from doctrans_async._transport import Transport
 from doctrans_async._upload import DocumentSource
 from doctrans_async._version import __version__
 from doctrans_async._versions import ApiVersion
@@ -70,6 +72,7 @@ __all__ = [
     "ListingTimeoutError",
     "MalformedResponseError",
     "NotFoundError",
+    "OperationTimeoutError",
     "PollEvent",
     "PollPolicy",
     "PollingTimeoutError",
@@ -85,6 +88,7 @@ __all__ = [
     "SystemClock",
     "TranslationInput",
     "TranslationTarget",
+    "Transport",
     "TransportError",
     "UnsupportedOperationError",
     "VirtualClock",

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from doctrans_async._clock import Clock
+from doctrans_async._errors import TransportError
 
 __all__ = [
     "COGNITIVE_SERVICES_SCOPE",
@@ -105,6 +106,7 @@ class TokenAuth:
         region: str | None,
         base: Mapping[str, str],
         clock: Clock,
+        timeout: float = 30.0,
         refresh_margin: float = 300.0,
     ) -> None:
         if not callable(getattr(credential, "get_token", None)):
@@ -113,6 +115,7 @@ class TokenAuth:
         self._base = _with_region(base, region)
         self._clock = clock
         self._margin = refresh_margin
+        self._timeout = timeout
         self._headers: dict[str, str] | None = None
         self._expires_on = 0.0
         self._lock = asyncio.Lock()
@@ -124,11 +127,22 @@ class TokenAuth:
         if not self._fresh():
             async with self._lock:
                 if not self._fresh():  # another request may have refreshed it while we waited
-                    token = await self._credential.get_token(COGNITIVE_SERVICES_SCOPE)
+                    token = await self._token()
                     self._headers = {**self._base, "Authorization": Secret(f"Bearer {token.token}")}
                     self._expires_on = float(token.expires_on)
         assert self._headers is not None
         return self._headers
+
+    async def _token(self) -> AccessTokenLike:
+        # A credential that never answers must not hang the call: bounded like a request (real seconds).
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await self._credential.get_token(COGNITIVE_SERVICES_SCOPE)
+        except TimeoutError:
+            name = type(self._credential).__name__
+            raise TransportError(
+                f"the credential {name}.get_token() did not answer within {self._timeout:g}s", request_sent=False
+            ) from None
 
     def __repr__(self) -> str:
         return f"TokenAuth(credential={type(self._credential).__name__})"

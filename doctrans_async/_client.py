@@ -1,28 +1,34 @@
-"""The client: wires the sans-I/O core, the retry loop, the paginator and the poller to aiohttp.
+"""The client: the public calls, each one straight loop over the sans-I/O core and a transport.
 
-All protocol decisions live in :mod:`doctrans_async._sansio`; this module only sends requests, receives
-responses, and owns (or borrows) the aiohttp session.
+A request's path: a public call builds its :class:`Request` (:class:`~doctrans_async._sansio.Endpoint`) and its
+one :class:`Deadline` (from ``timeout=``); :meth:`DocumentTranslationClient._call` sends it through the
+:class:`Transport` until the retry policy is satisfied and parses the response (``_sansio.parse_*``); listings
+loop ``_call`` over a :class:`Cursor`, polls over a :class:`PollSchedule`. A deadline that cuts a call short
+becomes that call's public timeout error here, and only here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import enum
+import functools
+import inspect
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
-from types import TracebackType
-from typing import Any, BinaryIO, Literal, Protocol, Self, TypeVar
-
-import aiohttp
-import yarl
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, Unpack
 
 from doctrans_async._auth import AsyncTokenCredential, Auth, KeyAuth, TokenAuth
-from doctrans_async._clock import Clock, SystemClock
-from doctrans_async._errors import ClientClosedError, ServiceError, TransportError
+from doctrans_async._clock import Clock, Deadline, DeadlineReached, SystemClock, check_seconds
+from doctrans_async._errors import (
+    ClientClosedError,
+    ListingTimeoutError,
+    MalformedResponseError,
+    OperationTimeoutError,
+    PollingTimeoutError,
+    ServiceError,
+    TransportError,
+)
 from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent
 from doctrans_async._fanout import outcomes_as_completed
 from doctrans_async._models import (
@@ -32,55 +38,53 @@ from doctrans_async._models import (
     DocumentPage,
     DocumentStatus,
     FileFormat,
-    Status,
     TranslationInput,
     TranslationTarget,
 )
-from doctrans_async._paging import P, first_request_for_resume, iter_pages
-from doctrans_async._polling import (
-    PollPolicy,
-    StatusCallback,
-    wait_until_terminal,
-    watch_statuses,
-)
-from doctrans_async._retry import DeadlineReached, RetryPolicy, call_with_retries, resend_is_safe
+from doctrans_async._paging import Cursor, P, first_request_for_resume
+from doctrans_async._polling import PollPolicy, PollSchedule, StatusCallback
+from doctrans_async._retry import RetryPolicy, may_resend, retry_wait
 from doctrans_async._sansio import (
     Endpoint,
-    ListFilters,
-    Part,
+    ListQuery,
     Request,
     Response,
-    origin_of,
     parse_batch_page,
+    parse_batch_poll,
     parse_batch_status,
     parse_document_page,
     parse_document_status,
     parse_formats,
-    parse_retry_after,
     parse_started_batch_id,
     parse_storage_sources,
     parse_translated_document,
     request_id_of,
     start_translation_body,
 )
+from doctrans_async._transport import USER_AGENT, AiohttpTransport, Transport
 from doctrans_async._upload import DocumentSource, document_part
-from doctrans_async._version import __version__
 from doctrans_async._versions import ApiVersion
 
-__all__ = ["DocumentTranslationClient"]
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["DocumentTranslationClient", "ListOptions"]
 
 T = TypeVar("T")
+ItemT = TypeVar("ItemT", covariant=True)
 logger = logging.getLogger("doctrans_async")
 
 _DEFAULT_RETRY = RetryPolicy()
-# Failures that happen before any byte of the request can have reached the service.
-_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
-_USER_AGENT = f"doctrans-async/{__version__} aiohttp/{aiohttp.__version__}"
+Parse = Callable[[Request, Response, datetime], T]
 
 
-class _State(enum.Enum):
-    OPEN = "open"
-    CLOSED = "closed"
+class ListOptions(ListQuery, total=False):
+    """The keywords of every listing: :class:`~doctrans_async._sansio.ListQuery`'s, plus where to resume from
+    (a page's ``next_link``, which holds every other parameter already) and the listing's ``timeout`` (seconds,
+    the whole listing, never overslept: past it, :class:`ListingTimeoutError` carries the link to resume from)."""
+
+    resume_from: str | None
+    timeout: float | None
 
 
 class DocumentTranslationClient:
@@ -91,6 +95,9 @@ class DocumentTranslationClient:
         async with DocumentTranslationClient(endpoint, key=key) as client:
             final = await client.wait_for_completion(batch_id, timeout=3600)
 
+    Every call takes ``timeout=`` (seconds): one budget for the whole call, retries included, never overslept;
+    past it the call raises an :class:`OperationTimeoutError` (a :class:`TimeoutError`).
+
     :param endpoint: the resource's origin, ``https://<name>.cognitiveservices.azure.com`` (any http(s) origin).
     :param key: the subscription key, sent as ``Ocp-Apim-Subscription-Key`` and only to ``endpoint``'s origin.
     :param credential: instead of ``key``, an object with an async ``get_token(*scopes)`` (an
@@ -99,6 +106,8 @@ class DocumentTranslationClient:
     :param api_version: an :class:`ApiVersion` or its string value; default the newest GA version.
     :param session: an ``aiohttp.ClientSession`` to borrow; the client never closes it. Without one the client
         creates its own on first use and closes it in :meth:`close`.
+    :param transport: instead of the aiohttp transport, any :class:`~doctrans_async._transport.Transport`
+        (a fake in tests); ``key``/``credential`` and ``session`` are then the transport's business.
     :param retry: how failed requests are retried; ``None`` turns retries off.
     :param poll: how often :meth:`wait_for_completion` and :meth:`watch` poll.
     :param request_timeout: seconds one request may take in all (connect, send, receive).
@@ -117,6 +126,7 @@ class DocumentTranslationClient:
         region: str | None = None,
         api_version: ApiVersion | str = ApiVersion.V2026_03_01,
         session: aiohttp.ClientSession | None = None,
+        transport: Transport | None = None,
         retry: RetryPolicy | None = _DEFAULT_RETRY,
         poll: PollPolicy | None = None,
         request_timeout: float = 30.0,
@@ -124,39 +134,36 @@ class DocumentTranslationClient:
         clock: Clock | None = None,
         on_event: EventHook | None = None,
     ) -> None:
-        try:
-            version = ApiVersion(api_version)
-        except ValueError:
-            known = ", ".join(v.value for v in ApiVersion)
-            raise ValueError(f"unknown api_version {api_version!r}; known: {known}") from None
-        self._endpoint = Endpoint(endpoint, version)
-        self._same_origin_prefix = self._endpoint.url + "/"
+        self._endpoint = Endpoint(endpoint, _version(api_version))
         self._retry = retry
         self._poll = poll if poll is not None else PollPolicy()
-        self._request_timeout = request_timeout
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._max_pages = max_pages
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._region = region
-        self._plain_headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
-        self._auth = self._make_auth(key, credential)
         self._on_event = on_event
-        self._borrowed = session
-        self._owned: aiohttp.ClientSession | None = None
-        self._state = _State.OPEN
-
-    def _make_auth(self, key: str | None, credential: AsyncTokenCredential | None) -> Auth:
-        if (key is None) == (credential is None):
-            raise ValueError("pass exactly one of key= and credential=")
-        if credential is not None:
-            return TokenAuth(credential, region=self._region, base=self._plain_headers, clock=self._clock)
-        return KeyAuth(key or "", region=self._region, base=self._plain_headers)
+        self._closed = False
+        version = self._endpoint.version
+        self._parse_documents = functools.partial(parse_document_page, version=version)
+        self._parse_batches = functools.partial(parse_batch_page, version=version)
+        if not check_seconds("request_timeout", request_timeout):
+            raise ValueError(f"request_timeout must be > 0, got {request_timeout!r}")
+        if transport is None:
+            plain = {"Accept": "application/json", "User-Agent": USER_AGENT}
+            auth = _make_auth(key, credential, region, plain, self._clock, request_timeout)
+            transport = AiohttpTransport(
+                auth=auth,
+                endpoint=self._endpoint.url,
+                plain_headers=plain,
+                session=session,
+                request_timeout=request_timeout,
+            )
+        self._transport = transport
 
     def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
         return (
             f"DocumentTranslationClient(endpoint={self._endpoint.url!r}, "
-            f"api_version={self._endpoint.version.value!r}, region={self._region!r}, "
-            f"state={self._state.value!r})"
+            f"api_version={self._endpoint.version.value!r}, region={self._region!r}, state={state!r})"
         )
 
     @property
@@ -169,163 +176,90 @@ class DocumentTranslationClient:
         """The API version this client speaks."""
         return self._endpoint.version
 
-    # --- lifecycle ---------------------------------------------------------------------------------------
-
     async def __aenter__(self) -> Self:
-        self._session()
+        if self._closed:
+            raise ClientClosedError("this DocumentTranslationClient is closed")
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     async def close(self) -> None:
         """Close the client and the session it owns (a borrowed session is left open). Idempotent."""
-        self._state = _State.CLOSED
-        owned, self._owned = self._owned, None
-        if owned is not None:
-            await owned.close()
+        self._closed = True
+        await self._transport.close()
 
-    def _session(self) -> aiohttp.ClientSession:
-        if self._state is _State.CLOSED:
-            raise ClientClosedError("this DocumentTranslationClient is closed")
-        if self._borrowed is not None:
-            if self._borrowed.closed:
-                raise ClientClosedError("the borrowed aiohttp session is closed")
-            return self._borrowed
-        if self._owned is None:
-            self._owned = aiohttp.ClientSession()
-        return self._owned
-
-    # --- transport ---------------------------------------------------------------------------------------
-
-    async def _headers(self, request: Request) -> Mapping[str, str]:
-        # Credentials go to the configured origin only, whatever URL a request names. Most URLs are built under
-        # the endpoint, which the prefix test settles without parsing.
-        same_origin = request.url.startswith(self._same_origin_prefix) or (
-            origin_of(request.url) == self._endpoint.origin
-        )
-        headers = await self._auth.headers() if same_origin else self._plain_headers
-        if request.content_type is not None:
-            headers = {**headers, "Content-Type": request.content_type}
-        return headers
+    # --- one request: send, retry, parse ---------------------------------------------------------------------
 
     def _emit(self, event: Event) -> None:
         if self._on_event is not None:
             self._on_event(event)
 
-    async def _send(self, request: Request, deadline: float | None, limit: float | None = None) -> Response:
-        session = self._session()
-        limit = self._request_timeout if limit is None else limit
-        remaining = None if deadline is None else deadline - self._clock.monotonic()
-        cut_by_deadline = remaining is not None and remaining < limit
-        total = limit if remaining is None else max(0.001, min(limit, remaining))
-        timeout = self._timeout if total == self._request_timeout else aiohttp.ClientTimeout(total=total)
-        sent_at = time.perf_counter()
-        failure: TransportError | None = None
+    async def _send(self, request: Request, deadline: Deadline) -> Response:
+        if self._on_event is None:
+            return await self._transport.send(request, deadline)
+        started = time.perf_counter()
         try:
-            # A token refresh is part of the request: it too must not outlast the deadline.
-            async with asyncio.timeout(total if cut_by_deadline else None):
-                headers = await self._headers(request)
-            with contextlib.ExitStack() as files:
-                async with session.request(
-                    request.method,
-                    yarl.URL(request.url, encoded=True),
-                    headers=headers,
-                    data=_form(request.parts, files) if request.parts else request.body,
-                    allow_redirects=False,
-                    raise_for_status=False,  # a borrowed session's setting must not replace our errors
-                    timeout=timeout,
-                ) as resp:
-                    body = await resp.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            failure = self._transport_error(request, exc, sent_at)
-            cut_by_deadline = cut_by_deadline and isinstance(exc, TimeoutError)
-        if failure is not None:
-            # Raised outside the except block, so the aiohttp exception is not even the implicit context.
-            if cut_by_deadline:
-                raise DeadlineReached(failure) from failure.__cause__
-            raise failure from failure.__cause__
-        logger.debug("%s %s -> %d (%d bytes)", request.method, request.url, resp.status, len(body))
-        # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
-        response = Response(resp.status, resp.headers, body)
-        if self._on_event is not None:
-            elapsed = time.perf_counter() - sent_at
-            self._emit(RequestEvent(request.method, request.url, resp.status, request_id_of(resp.headers), elapsed))
+            response = await self._transport.send(request, deadline)
+        except (TransportError, DeadlineReached) as exc:
+            failure = exc.error if isinstance(exc, DeadlineReached) else exc
+            self._emit(
+                RequestEvent(request.method, request.url, None, None, time.perf_counter() - started, str(failure))
+            )
+            raise
+        elapsed = time.perf_counter() - started
+        self._emit(RequestEvent(request.method, request.url, response.status, request_id_of(response.headers), elapsed))
         return response
 
-    def _transport_error(self, request: Request, exc: BaseException, sent_at: float) -> TransportError:
-        detail = str(exc) or type(exc).__name__
-        error = TransportError(
-            f"no usable response: {detail} ({type(exc).__name__})",
-            request_sent=not isinstance(exc, _NOT_SENT),
-            method=request.method,
-            url=request.url,
-        )
-        # aiohttp's response errors hold the request's headers, the key among them: those are never chained.
-        error.__cause__ = None if isinstance(exc, aiohttp.ClientResponseError) else exc
-        self._emit(RequestEvent(request.method, request.url, None, None, time.perf_counter() - sent_at, detail))
-        return error
+    async def _call(self, request: Request, deadline: Deadline, parse: Parse[T]) -> T:
+        """``parse`` of ``request``'s response, sent again while the retry policy (and the deadline) allow."""
+        if self._closed:
+            raise ClientClosedError("this DocumentTranslationClient is closed")
+        started = self._clock.monotonic()
+        waits = None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._send(request, deadline)
+                logger.debug("%s %s -> %d (%d bytes)", request.method, request.url, response.status, len(response.body))
+                return parse(request, response, self._clock.utcnow())
+            except (ServiceError, TransportError, MalformedResponseError) as error:
+                if self._retry is None or not may_resend(request, error):
+                    raise
+                waits = waits if waits is not None else self._retry.backoff_waits()
+                elapsed = self._clock.monotonic() - started
+                wait = retry_wait(self._retry, error, attempt=attempt, elapsed=elapsed, backoff_wait=next(waits))
+                if wait is None:
+                    raise
+                if not deadline.allows(wait):
+                    raise DeadlineReached(error) from error
+                logger.debug("retry %d after %.3fs: %s", attempt, wait, error)
+                hinted = isinstance(error, ServiceError) and error.retry_after is not None
+                self._emit(
+                    RetryEvent(
+                        request.method, request.url, attempt, wait, "retry-after" if hinted else "backoff", error
+                    )
+                )
+            await self._clock.sleep(wait)
 
-    async def _call(
-        self,
-        request: Request,
-        parse: Callable[[Response], T],
-        deadline: float | None = None,
-        limit: float | None = None,
-    ) -> T:
-        async def attempt() -> T:
-            return parse(await self._send(request, deadline, limit))
+    async def _once(self, request: Request, parse: Parse[T], timeout: float | None) -> T:
+        try:
+            return await self._call(request, Deadline.after(self._clock, timeout), parse)
+        except DeadlineReached as reached:
+            raise OperationTimeoutError(f"{request} did not complete within {timeout:g}s") from reached.error
 
-        # A request that may change state is sent again only where the service cannot have acted on it, and
-        # a stream that cannot be rewound only if none of it was read.
-        retryable = resend_is_safe if request.method == "POST" else None
-        if any(part.start is None and not isinstance(part.source, bytes | Path) for part in request.parts):
-            retryable = _never_sent
+    # --- operations ------------------------------------------------------------------------------------------
 
-        def on_retry(number: int, wait: float, error: Exception) -> None:
-            hinted = isinstance(error, ServiceError) and error.retry_after is not None
-            reason: Literal["retry-after", "backoff"] = "retry-after" if hinted else "backoff"
-            self._emit(RetryEvent(request.method, request.url, number, wait, reason, error))
-
-        return await call_with_retries(
-            attempt,
-            policy=self._retry,
-            clock=self._clock,
-            deadline=deadline,
-            retryable=retryable,
-            on_retry=on_retry if self._on_event is not None else None,
-        )
-
-    async def _get(
-        self, request: Request, parse: Callable[[Request, Response, datetime], T], limit: float | None = None
-    ) -> T:
-        return await self._call(request, lambda response: parse(request, response, self._clock.utcnow()), None, limit)
-
-    # --- operations --------------------------------------------------------------------------------------
-
-    async def get_status(self, batch_id: str) -> BatchStatus:
+    async def get_status(self, batch_id: str, *, timeout: float | None = None) -> BatchStatus:
         """The status of batch ``batch_id``: its state, summary counts and, if it failed validation, the error."""
-        status, _ = await self._fetch_status(self._endpoint.batch_status(batch_id), None)
-        return status
+        return await self._once(self._endpoint.batch_status(batch_id), parse_batch_status, timeout)
 
-    async def _fetch_status(self, request: Request, deadline: float | None) -> tuple[BatchStatus, float | None]:
-        def parse(response: Response) -> tuple[BatchStatus, float | None]:
-            now = self._clock.utcnow()
-            return (
-                parse_batch_status(request, response, now),
-                parse_retry_after(response.headers, now),
-            )
-
-        return await self._call(request, parse, deadline)
-
-    async def get_document_status(self, batch_id: str, document_id: str) -> DocumentStatus:
+    async def get_document_status(
+        self, batch_id: str, document_id: str, *, timeout: float | None = None
+    ) -> DocumentStatus:
         """The status of one document of batch ``batch_id``."""
-        return await self._get(self._endpoint.document_status(batch_id, document_id), parse_document_status)
+        return await self._once(self._endpoint.document_status(batch_id, document_id), parse_document_status, timeout)
 
     async def start_translation(
         self,
@@ -336,6 +270,7 @@ class DocumentTranslationClient:
         target_language: str | None = None,
         source_language: str | None = None,
         category: str | None = None,
+        timeout: float | None = None,
     ) -> str:
         """Start a batch and return its id.
 
@@ -350,18 +285,25 @@ class DocumentTranslationClient:
         body = start_translation_body(
             _inputs_of(inputs, source_url, target_url, target_language, source_language, category)
         )
-        return await self._get(self._endpoint.start_translation(body), parse_started_batch_id)
+        return await self._once(self._endpoint.start_translation(body), parse_started_batch_id, timeout)
 
-    async def cancel_translation(self, batch_id: str) -> BatchStatus:
+    async def cancel_translation(self, batch_id: str, *, timeout: float | None = None) -> BatchStatus:
         """Ask the service to cancel batch ``batch_id``; returns its status (usually Cancelling).
 
         Documents already translated stay translated (and charged); wait for ``Status.CANCELED`` to see the end.
         """
-        return await self._get(self._endpoint.cancel_translation(batch_id), parse_batch_status)
+        return await self._once(self._endpoint.cancel_translation(batch_id), parse_batch_status, timeout)
 
-    async def get_supported_formats(self, kind: Literal["document", "glossary"] = "document") -> list[FileFormat]:
+    async def get_supported_formats(
+        self, kind: Literal["document", "glossary"] = "document", *, timeout: float | None = None
+    ) -> list[FileFormat]:
         """The document (or glossary) formats the service can translate."""
-        return await self._get(self._endpoint.supported_formats(kind), parse_formats)
+        return await self._once(self._endpoint.supported_formats(kind), parse_formats, timeout)
+
+    async def get_storage_sources(self, *, timeout: float | None = None) -> list[str]:
+        """The storage sources the service reads from (v1.x only; later versions raise
+        :class:`UnsupportedOperationError` before any request)."""
+        return await self._once(self._endpoint.storage_sources(), parse_storage_sources, timeout)
 
     async def translate_document(
         self,
@@ -374,6 +316,7 @@ class DocumentTranslationClient:
         allow_fallback: bool | None = None,
         content_type: str | None = None,
         filename: str | None = None,
+        request_timeout: float | None = None,
         timeout: float | None = None,
     ) -> bytes:
         """Translate one document synchronously and return the translated document's bytes (2024-05-01 on).
@@ -385,8 +328,8 @@ class DocumentTranslationClient:
         :class:`UnsupportedOperationError` before any request. Retried only where the document cannot have
         been translated twice (connection never made; 429/503 with ``Retry-After``).
 
-        ``timeout`` (seconds) bounds the upload and the translation together, in place of the client's
-        ``request_timeout``: a large document may need longer, and a timed-out translation is not retried.
+        ``request_timeout`` (seconds) bounds each attempt's upload and translation, in place of the client's:
+        a large document may need longer. ``timeout`` bounds the whole call, as everywhere.
         """
         parts = [document_part("document", document, content_type, filename)]
         parts.extend(document_part("glossary", glossary, None, None) for glossary in glossaries)
@@ -397,208 +340,106 @@ class DocumentTranslationClient:
             category=category,
             allow_fallback=allow_fallback,
         )
-        return await self._get(request, parse_translated_document, timeout)
+        if check_seconds("request_timeout", request_timeout) is not None:
+            request = Request(request.method, request.url, parts=request.parts, timeout=request_timeout)
+        return await self._once(request, parse_translated_document, timeout)
 
-    async def get_storage_sources(self) -> list[str]:
-        """The storage sources the service reads from (v1.x only; later versions raise
-        :class:`UnsupportedOperationError` before any request)."""
-        return await self._get(self._endpoint.storage_sources(), parse_storage_sources)
+    # --- listings --------------------------------------------------------------------------------------------
 
-    # --- listings ----------------------------------------------------------------------------------------
-
-    async def _pages(
-        self,
-        build: Callable[[], Request],
-        *,
-        given: bool,
-        top: int | None,
-        resume_from: str | None,
-        timeout: float | None,
-        parse: Callable[[Request, Response, datetime, Any], P],
-    ) -> AsyncGenerator[P, None]:
-        seen: set[str] = set()
-        if resume_from is None:
-            first = build()
-        elif given:
-            raise ValueError("resume_from carries the listing's parameters already; pass no others")
-        else:
-            first = first_request_for_resume(self._endpoint, resume_from, seen)
-        version = self._endpoint.version
-        deadline = None if timeout is None else self._clock.monotonic() + timeout
-
-        async def fetch(request: Request) -> P:
-            return await self._call(
-                request, lambda response: parse(request, response, self._clock.utcnow(), version), deadline
-            )
-
-        pages = iter_pages(
-            fetch,
-            first,
-            endpoint=self._endpoint,
-            top=top,
-            max_pages=self._max_pages,
-            seen=seen,
-            clock=self._clock,
-            deadline=deadline,
-        )
-        async with contextlib.aclosing(pages):
-            async for page in pages:
-                yield page
-
-    def iter_document_pages(
-        self,
-        batch_id: str,
-        *,
-        top: int | None = None,
-        skip: int | None = None,
-        page_size: int | None = None,
-        ids: Sequence[str] | None = None,
-        statuses: Sequence[Status | str] | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        order_by: Literal["asc", "desc"] | None = None,
-        resume_from: str | None = None,
-        timeout: float | None = None,
-    ) -> AsyncGenerator[DocumentPage, None]:
+    def iter_document_pages(self, batch_id: str, **options: Unpack[ListOptions]) -> AsyncGenerator[DocumentPage, None]:
         """Yield the pages of batch ``batch_id``'s document listing, as the service pages it.
 
         ``top`` caps the documents listed, ``skip`` skips the first ones (applied before ``top``), ``page_size``
-        asks for pages of that many (1–100; v1.0 and later). The filters (v1.0 and later; an older version
-        raises :class:`UnsupportedOperationError` before any request) keep documents with one of ``ids``, one of
+        asks for pages of that many (1–100). The filters (v1.0 and later; an older version raises
+        :class:`UnsupportedOperationError` before any request) keep documents with one of ``ids``, one of
         ``statuses``, created after/before the given aware datetimes, ordered by creation ``"asc"``/``"desc"``.
 
         Each page's ``next_link`` is checked (same origin as the endpoint, not seen before in this listing) and
         can be stored to continue later with ``resume_from=`` (the link already holds every other parameter).
-
         ``timeout`` (seconds) is a deadline for the whole listing, never overslept: past it,
         :class:`ListingTimeoutError` is raised, with the ``next_link`` to resume from.
         """
-        filters = ListFilters(ids, statuses, created_after, created_before, order_by)
-        return self._pages(
-            lambda: self._endpoint.documents(batch_id, top=top, skip=skip, page_size=page_size, filters=filters),
-            given=_listing_given(top, skip, page_size, filters),
-            top=top,
-            resume_from=resume_from,
-            timeout=timeout,
-            parse=parse_document_page,
-        )
+        return self._listing(lambda query: self._endpoint.documents(batch_id, **query), self._parse_documents, options)
 
-    def list_documents(
-        self,
-        batch_id: str,
-        *,
-        top: int | None = None,
-        skip: int | None = None,
-        page_size: int | None = None,
-        ids: Sequence[str] | None = None,
-        statuses: Sequence[Status | str] | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        order_by: Literal["asc", "desc"] | None = None,
-        resume_from: str | None = None,
-        timeout: float | None = None,
-    ) -> AsyncGenerator[DocumentStatus, None]:
+    def list_documents(self, batch_id: str, **options: Unpack[ListOptions]) -> AsyncGenerator[DocumentStatus, None]:
         """Yield the status of every document of batch ``batch_id``, each exactly once, across all pages.
 
         Arguments as for :meth:`iter_document_pages`. A page that fails is retried alone.
         """
-        pages = self.iter_document_pages(
-            batch_id,
-            top=top,
-            skip=skip,
-            page_size=page_size,
-            ids=ids,
-            statuses=statuses,
-            created_after=created_after,
-            created_before=created_before,
-            order_by=order_by,
-            resume_from=resume_from,
-            timeout=timeout,
-        )
-        return _items(pages)
+        return _items(self.iter_document_pages(batch_id, **options))
 
-    def iter_batch_pages(
-        self,
-        *,
-        top: int | None = None,
-        skip: int | None = None,
-        page_size: int | None = None,
-        ids: Sequence[str] | None = None,
-        statuses: Sequence[Status | str] | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        order_by: Literal["asc", "desc"] | None = None,
-        resume_from: str | None = None,
-        timeout: float | None = None,
-    ) -> AsyncGenerator[BatchPage, None]:
+    def iter_batch_pages(self, **options: Unpack[ListOptions]) -> AsyncGenerator[BatchPage, None]:
         """Yield the pages of the listing of all batches; arguments as for :meth:`iter_document_pages`."""
-        filters = ListFilters(ids, statuses, created_after, created_before, order_by)
-        return self._pages(
-            lambda: self._endpoint.batches(top=top, skip=skip, page_size=page_size, filters=filters),
-            given=_listing_given(top, skip, page_size, filters),
-            top=top,
-            resume_from=resume_from,
-            timeout=timeout,
-            parse=parse_batch_page,
-        )
+        return self._listing(lambda query: self._endpoint.batches(**query), self._parse_batches, options)
 
-    def list_batches(
-        self,
-        *,
-        top: int | None = None,
-        skip: int | None = None,
-        page_size: int | None = None,
-        ids: Sequence[str] | None = None,
-        statuses: Sequence[Status | str] | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        order_by: Literal["asc", "desc"] | None = None,
-        resume_from: str | None = None,
-        timeout: float | None = None,
-    ) -> AsyncGenerator[BatchStatus, None]:
+    def list_batches(self, **options: Unpack[ListOptions]) -> AsyncGenerator[BatchStatus, None]:
         """Yield the status of every batch of the resource, each once; arguments as for
         :meth:`iter_document_pages`."""
-        pages = self.iter_batch_pages(
-            top=top,
-            skip=skip,
-            page_size=page_size,
-            ids=ids,
-            statuses=statuses,
-            created_after=created_after,
-            created_before=created_before,
-            order_by=order_by,
-            resume_from=resume_from,
-            timeout=timeout,
-        )
-        return _items(pages)
+        return _items(self.iter_batch_pages(**options))
 
-    # --- polling -----------------------------------------------------------------------------------------
+    def _listing(
+        self, first_of: Callable[[ListQuery], Request], parse: Parse[P], options: ListOptions
+    ) -> AsyncGenerator[P, None]:
+        resume_from = options.pop("resume_from", None)
+        deadline = Deadline.after(self._clock, options.pop("timeout", None))
+        seen: set[str] = set()
+        if resume_from is None:
+            first = first_of(options)
+        elif any(value is not None for value in options.values()):
+            raise ValueError("resume_from carries the listing's parameters already; pass no others")
+        else:
+            first = first_request_for_resume(self._endpoint, resume_from, seen)
+        cursor = Cursor[P](self._endpoint, first, top=options.get("top"), max_pages=self._max_pages, seen=seen)
+        return self._pages(cursor, parse, deadline)
 
-    async def watch(self, batch_id: str, *, timeout: float | None = None) -> AsyncGenerator[BatchStatus, None]:
+    async def _pages(self, cursor: Cursor[P], parse: Parse[P], deadline: Deadline) -> AsyncGenerator[P, None]:
+        while (request := cursor.request) is not None:
+            if deadline.expired():
+                raise ListingTimeoutError("the listing's deadline passed; resume from next_link", next_link=request.url)
+            try:
+                page = await self._call(request, deadline, parse)
+            except DeadlineReached as reached:
+                raise ListingTimeoutError(
+                    f"the listing's deadline passed while fetching a page ({reached.error}); resume from next_link",
+                    next_link=request.url,
+                ) from reached.error
+            yield cursor.receive(page)
+
+    # --- polling ---------------------------------------------------------------------------------------------
+
+    def watch(self, batch_id: str, *, timeout: float | None = None) -> AsyncGenerator[BatchStatus, None]:
         """Yield each status of batch ``batch_id`` as it is polled; the terminal status is the last one.
 
         Polls as :meth:`wait_for_completion` does; raises :class:`PollingTimeoutError` after ``timeout`` seconds.
         """
-        request = self._endpoint.batch_status(batch_id)  # built once: every poll sends the same request
+        return self._watch(self._endpoint.batch_status(batch_id), Deadline.after(self._clock, timeout))
 
-        def fetch(deadline: float | None) -> Awaitable[tuple[BatchStatus, float | None]]:
-            return self._fetch_status(request, deadline)
-
-        def on_wait(status: BatchStatus, wait: float, reason: Literal["retry-after", "schedule", "age"]) -> None:
-            logger.debug("batch %s is %s; next poll in %.3fs (%s)", status.id, status.status, wait, reason)
-            self._emit(PollEvent(status.id, status.status, wait, reason))
-
-        statuses = watch_statuses(fetch, policy=self._poll, clock=self._clock, timeout=timeout, on_wait=on_wait)
-        async with contextlib.aclosing(statuses):
-            async for status in statuses:
-                yield status
+    async def _watch(self, request: Request, deadline: Deadline) -> AsyncGenerator[BatchStatus, None]:
+        schedule = PollSchedule(self._poll, self._clock.monotonic())
+        last: BatchStatus | None = None
+        while True:
+            try:
+                status, retry_after = await self._call(request, deadline, parse_batch_poll)
+            except DeadlineReached as reached:
+                raise PollingTimeoutError(
+                    f"the deadline of {deadline.seconds:g}s passed while polling ({reached.error})", last_status=last
+                ) from reached.error
+            last = status
+            yield status
+            if status.is_terminal:
+                return
+            wait = schedule.next_wait(status, retry_after=retry_after, now=self._clock.monotonic())
+            logger.debug("batch %s is %s; next poll in %.3fs (%s)", status.id, status.status, wait, schedule.reason)
+            self._emit(PollEvent(status.id, status.status, wait, schedule.reason))
+            if not deadline.allows(wait):
+                await self._clock.sleep(deadline.remaining() or 0.0)
+                raise PollingTimeoutError(
+                    f"batch {status.id} was still {status.status} after {deadline.seconds:g}s", last_status=status
+                )
+            await self._clock.sleep(wait)
 
     async def wait_for_completion(
-        self,
-        batch_id: str,
-        *,
-        timeout: float | None = None,
-        on_status: StatusCallback | None = None,
+        self, batch_id: str, *, timeout: float | None = None, on_status: StatusCallback | None = None
     ) -> BatchStatus:
         """Wait until batch ``batch_id`` reaches a terminal status and return that status.
 
@@ -608,49 +449,46 @@ class DocumentTranslationClient:
         :class:`PollingTimeoutError` is raised with the last status seen. ``on_status`` (a plain or async
         callable) sees every status fetched, the terminal one included.
         """
-        statuses = self.watch(batch_id, timeout=timeout)
-        async with contextlib.aclosing(statuses):
-            return await wait_until_terminal(statuses, on_status)
+        return await self._wait(batch_id, Deadline.after(self._clock, timeout), on_status)
 
-    async def as_completed(
+    async def _wait(self, batch_id: str, deadline: Deadline, on_status: StatusCallback | None = None) -> BatchStatus:
+        statuses = self._watch(self._endpoint.batch_status(batch_id), deadline)
+        final = None
+        async with contextlib.aclosing(statuses):
+            async for final in statuses:
+                if on_status is not None and inspect.isawaitable(result := on_status(final)):
+                    await result
+        assert final is not None, "a status stream ends only after yielding a terminal status"
+        return final
+
+    def as_completed(
         self, batch_ids: Iterable[str], *, concurrency: int = 10, timeout: float | None = None
     ) -> AsyncGenerator[BatchOutcome, None]:
         """Wait on many batches, yielding each one's :class:`BatchOutcome` as soon as it ends.
 
-        At most ``concurrency`` batches are polled at once; ``timeout`` applies to each batch. One batch's
-        error (not found, timed out) is its outcome and never stops the others.
+        At most ``concurrency`` batches are polled at once; ``timeout`` bounds the whole call (a batch not
+        done by then has a :class:`PollingTimeoutError` as its outcome). One batch's error (not found, timed
+        out) is its outcome and never stops the others.
         """
-
-        def wait(batch_id: str) -> Awaitable[BatchStatus]:
-            return self.wait_for_completion(batch_id, timeout=timeout)
-
-        outcomes = outcomes_as_completed(batch_ids, wait, concurrency=concurrency)
-        async with contextlib.aclosing(outcomes):
-            async for outcome in outcomes:
-                yield outcome
+        deadline = Deadline.after(self._clock, timeout)
+        return outcomes_as_completed(
+            batch_ids, lambda batch_id: self._wait(batch_id, deadline), concurrency=concurrency
+        )
 
     async def wait_all(
         self, batch_ids: Iterable[str], *, concurrency: int = 10, timeout: float | None = None
     ) -> list[BatchOutcome]:
         """Wait on every batch of ``batch_ids`` (as :meth:`as_completed`) and return the outcomes in their order."""
         ordered = list(batch_ids)
-        done = {
-            outcome.batch_id: outcome
-            async for outcome in self.as_completed(dict.fromkeys(ordered), concurrency=concurrency, timeout=timeout)
-        }
+        outcomes = self.as_completed(dict.fromkeys(ordered), concurrency=concurrency, timeout=timeout)
+        async with contextlib.aclosing(outcomes):
+            done = {outcome.batch_id: outcome async for outcome in outcomes}
         return [done[batch_id] for batch_id in ordered]
-
-
-ItemT = TypeVar("ItemT", covariant=True)
 
 
 class _Page(Protocol[ItemT]):
     @property
     def items(self) -> Sequence[ItemT]: ...
-
-
-def _listing_given(top: int | None, skip: int | None, page_size: int | None, filters: ListFilters) -> bool:
-    return (top, skip, page_size) != (None, None, None) or filters != ListFilters()
 
 
 async def _items(pages: AsyncGenerator[_Page[ItemT], None]) -> AsyncGenerator[ItemT, None]:
@@ -659,6 +497,29 @@ async def _items(pages: AsyncGenerator[_Page[ItemT], None]) -> AsyncGenerator[It
         async for page in pages:
             for item in page.items:
                 yield item
+
+
+def _version(api_version: ApiVersion | str) -> ApiVersion:
+    try:
+        return ApiVersion(api_version)
+    except ValueError:
+        known = ", ".join(v.value for v in ApiVersion)
+        raise ValueError(f"unknown api_version {api_version!r}; known: {known}") from None
+
+
+def _make_auth(
+    key: str | None,
+    credential: AsyncTokenCredential | None,
+    region: str | None,
+    base: Mapping[str, str],
+    clock: Clock,
+    token_timeout: float,
+) -> Auth:
+    if (key is None) == (credential is None):
+        raise ValueError("pass exactly one of key= and credential=")
+    if credential is not None:
+        return TokenAuth(credential, region=region, base=base, clock=clock, timeout=token_timeout)
+    return KeyAuth(key or "", region=region, base=base)
 
 
 def _inputs_of(
@@ -678,31 +539,3 @@ def _inputs_of(
         raise ValueError("pass inputs, or all of source_url, target_url and target_language")
     target = TranslationTarget(target_url, target_language, category=category)
     return [TranslationInput(source_url, (target,), source_language=source_language)]
-
-
-def _never_sent(error: Exception) -> bool:
-    return isinstance(error, TransportError) and not error.request_sent
-
-
-async def _chunks(file: BinaryIO, start: int | None) -> AsyncIterator[bytes]:
-    if start is not None:
-        file.seek(start)
-    while chunk := file.read(256 * 1024):
-        yield chunk
-
-
-def _form(parts: Sequence[Part], files: contextlib.ExitStack) -> aiohttp.FormData:
-    """A multipart body; paths are opened here (and closed with ``files``) so each attempt reads them afresh.
-
-    A caller's open file is streamed through a generator, never handed to aiohttp, which closes the files it
-    is given once they are sent.
-    """
-    form = aiohttp.FormData()
-    for part in parts:
-        value: Any = part.source
-        if isinstance(value, Path):
-            value = files.enter_context(value.open("rb"))
-        elif not isinstance(value, bytes):
-            value = _chunks(value, part.start)
-        form.add_field(part.name, value, filename=part.filename, content_type=part.content_type)
-    return form

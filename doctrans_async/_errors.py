@@ -15,8 +15,9 @@ DocumentTranslationError
 ├── ContinuationLinkError        a next link that cannot be followed safely (other origin, repeated, runaway)
 ├── UnsupportedOperationError    the chosen API version lacks the operation or filter (raised before any request)
 ├── ClientClosedError            the client was used after it was closed (also a RuntimeError)
-├── PollingTimeoutError          the batch was not finished by the deadline (also a TimeoutError)
-└── ListingTimeoutError          a listing was not done by its deadline (also a TimeoutError; resumable)
+└── OperationTimeoutError        a call's ``timeout=`` passed (also a TimeoutError; the cut failure is its cause)
+    ├── PollingTimeoutError      the batch was not finished by the deadline (``last_status``)
+    └── ListingTimeoutError      a listing was not done by its deadline (``next_link``: resumable)
 ```
 
 Every error that concerns a request names it (method and URL; URLs never carry the key) and, when the service
@@ -39,6 +40,7 @@ __all__ = [
     "ListingTimeoutError",
     "MalformedResponseError",
     "NotFoundError",
+    "OperationTimeoutError",
     "PollingTimeoutError",
     "RateLimitError",
     "ServerError",
@@ -191,7 +193,15 @@ class ClientClosedError(DocumentTranslationError, RuntimeError):
     """The client was used after it was closed."""
 
 
-class PollingTimeoutError(DocumentTranslationError, TimeoutError):
+class OperationTimeoutError(DocumentTranslationError, TimeoutError):
+    """A call did not finish within its ``timeout=`` (retries included).
+
+    When the deadline cut a failure short (a retry it forbade, a request it abandoned), that failure is the
+    ``__cause__``; errors the deadline did not cause (a 404, a 401) are raised as themselves.
+    """
+
+
+class PollingTimeoutError(OperationTimeoutError):
     """The batch did not reach a terminal status before the deadline.
 
     ``last_status`` is the last status fetched (``None`` if none could be fetched in time).
@@ -202,7 +212,7 @@ class PollingTimeoutError(DocumentTranslationError, TimeoutError):
         self.last_status = last_status
 
 
-class ListingTimeoutError(DocumentTranslationError, TimeoutError):
+class ListingTimeoutError(OperationTimeoutError):
     """A listing did not finish before its deadline.
 
     ``next_link`` is the page it did not get: pass it as ``resume_from=`` to go on from there.

@@ -1,24 +1,27 @@
-"""The paginator: follows continuation links as given, page by page, without loss, loops or leaks.
+"""The paginator, sans I/O: which page to request next, and what to make of the page that came back.
 
-gidgethub's shape: a flat loop in an async generator. Each page is fetched by a callable that already retries
-(a failed page k is retried alone, so nothing is lost or yielded twice); every next link is checked before it is
-followed or handed to the caller as a resume token.
+gidgethub's ``while url:`` shape, with the loop left to the client::
+
+    cursor = Cursor(endpoint, first, top=top, max_pages=max_pages)
+    while (request := cursor.request) is not None:
+        page = cursor.receive(parse(await send(request)))
+        yield page
+
+Each page is fetched by a call that already retries (a failed page k is retried alone, so nothing is lost or
+yielded twice); every next link is checked before it is followed or handed to the caller as a resume token.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import attrs
 
-from doctrans_async._clock import Clock
-from doctrans_async._errors import ContinuationLinkError, ListingTimeoutError
+from doctrans_async._errors import ContinuationLinkError
 from doctrans_async._models import BatchPage, DocumentPage
-from doctrans_async._retry import DeadlineReached
 from doctrans_async._sansio import Endpoint, Request, check_next_link, page_key
 
-__all__ = ["first_request_for_resume", "iter_pages"]
+__all__ = ["Cursor", "P", "first_request_for_resume"]
 
 P = TypeVar("P", DocumentPage, BatchPage)
 
@@ -31,62 +34,55 @@ def first_request_for_resume(endpoint: Endpoint, link: str, seen: set[str]) -> R
     return endpoint.follow(checked)
 
 
-async def iter_pages(
-    fetch: Callable[[Request], Awaitable[P]],
-    first: Request,
-    *,
-    endpoint: Endpoint,
-    top: int | None,
-    max_pages: int,
-    seen: set[str] | None = None,
-    clock: Clock | None = None,
-    deadline: float | None = None,
-) -> AsyncGenerator[P, None]:
-    """Yield the pages of a listing starting at ``first``.
+class Cursor(Generic[P]):
+    """Where a listing is: the next request to send (``None`` when it is over), and the pages received so far.
 
-    Never yields more than ``top`` items in all (the service should honour ``top``; we make sure). Each yielded
-    page's ``next_link`` is the checked absolute URL of the next page, or ``None`` when the listing is over.
-    Past ``deadline`` (a ``clock.monotonic()`` reading), :class:`ListingTimeoutError` names the page not fetched.
+    Never lets more than ``top`` items through in all (the service should honour ``top``; we make sure). Each
+    received page's ``next_link`` becomes the checked absolute URL of the next page, or ``None`` at the end.
     """
-    seen = (set() if seen is None else seen) | {page_key(first.url)}
-    remaining = top
-    request: Request | None = first
-    pages = 0
-    while request is not None:
-        page = await _fetch_by(fetch, request, clock, deadline)
-        pages += 1
+
+    def __init__(
+        self, endpoint: Endpoint, first: Request, *, top: int | None, max_pages: int, seen: set[str] | None = None
+    ) -> None:
+        self._endpoint = endpoint
+        self._seen = (set() if seen is None else seen) | {page_key(first.url)}
+        self._remaining = top
+        self._max_pages = max_pages
+        self._pages = 0
+        self._refused: ContinuationLinkError | None = None
+        self._request: Request | None = first
+
+    @property
+    def request(self) -> Request | None:
+        """The page to fetch next; raises the :class:`ContinuationLinkError` that ended the listing, once the
+        page that carried the refused link has been received (its items are still the caller's)."""
+        if self._refused is not None:
+            raise self._refused
+        return self._request
+
+    def receive(self, page: P) -> P:
+        """The page as the caller sees it: cut to ``top``, its next link checked (or ``None``)."""
+        assert self._request is not None, "receive() after the listing ended"
+        self._pages += 1
         items = page.items
-        if remaining is not None:
-            items = items[:remaining]
-            remaining -= len(items)
-        link, refused = None, None
+        if self._remaining is not None:
+            items = items[: self._remaining]
+            self._remaining -= len(items)
+        link = None
         try:
-            if remaining != 0:
-                link = check_next_link(page.next_link, current_url=request.url, origin=endpoint.origin, seen=seen)
-            if link is not None and pages >= max_pages:
+            if self._remaining != 0:
+                link = check_next_link(
+                    page.next_link, current_url=self._request.url, origin=self._endpoint.origin, seen=self._seen
+                )
+            if link is not None and self._pages >= self._max_pages:
                 raise ContinuationLinkError(
-                    f"the listing reached its limit of {max_pages} pages; stopping a runaway", method="GET", url=link
+                    f"the listing reached its limit of {self._max_pages} pages; stopping a runaway",
+                    method="GET",
+                    url=link,
                 )
         except ContinuationLinkError as error:
-            # The documents already fetched are still the caller's: yield them, then refuse to go on.
-            link, refused = None, error
-        yield (
-            page if items is page.items and link == page.next_link else attrs.evolve(page, items=items, next_link=link)
-        )
-        if refused is not None:
-            raise refused
-        request = endpoint.follow(link) if link is not None else None
-
-
-async def _fetch_by(
-    fetch: Callable[[Request], Awaitable[P]], request: Request, clock: Clock | None, deadline: float | None
-) -> P:
-    if deadline is not None and clock is not None and clock.monotonic() >= deadline:
-        raise ListingTimeoutError("the listing's deadline passed; resume from next_link", next_link=request.url)
-    try:
-        return await fetch(request)
-    except DeadlineReached as reached:
-        raise ListingTimeoutError(
-            f"the listing's deadline passed while fetching a page ({reached.error}); resume from next_link",
-            next_link=request.url,
-        ) from reached.error
+            link, self._refused = None, error
+        self._request = self._endpoint.follow(link) if link is not None else None
+        if items is page.items and link == page.next_link:
+            return page
+        return attrs.evolve(page, items=items, next_link=link)

@@ -1,7 +1,7 @@
-"""Polling a batch until it ends: the schedule (pure) and the loop.
+"""Polling a batch until it ends: the schedule, pure (the client drives the loop).
 
 The loop is azure-core's, made explicit: fetch; while not terminal: wait, fetch. What it adds is a deadline
-that is never overslept and a schedule that spares the service: the wait between polls is the larger of the
+that is never overslept and this schedule, which spares the service: the wait between polls is the larger of the
 server's ``Retry-After`` and our own schedule, which backs off while nothing changes, snaps back when the batch
 moves, and never polls more often than a fraction of the time already spent waiting (a one-hour wait costs about
 200 polls, not 3,600).
@@ -9,26 +9,21 @@ moves, and never polls more often than a fraction of the time already spent wait
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Literal
 
 import attrs
 
-from doctrans_async._clock import Clock
-from doctrans_async._errors import PollingTimeoutError
+from doctrans_async._clock import positive
 from doctrans_async._models import BatchStatus, Status, StatusSummary
-from doctrans_async._retry import DeadlineReached
 
-__all__ = ["PollPolicy", "PollSchedule", "StatusCallback", "wait_until_terminal", "watch_statuses"]
+__all__ = ["PollPolicy", "PollReason", "PollSchedule", "StatusCallback"]
 
 StatusCallback = Callable[[BatchStatus], object]
 """A plain or async callable that sees every status fetched."""
 
-
-def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if not value > 0:
-        raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
+PollReason = Literal["retry-after", "schedule", "age"]
+"""What set a wait between polls: the server's hint, the backoff schedule, or the age floor."""
 
 
 @attrs.frozen
@@ -42,11 +37,11 @@ class PollPolicy:
     asking for a day's pause must not stall a wait that has no deadline).
     """
 
-    initial_interval: float = attrs.field(default=1.0, validator=_positive)
-    max_interval: float = attrs.field(default=30.0, validator=_positive)
+    initial_interval: float = attrs.field(default=1.0, validator=positive)
+    max_interval: float = attrs.field(default=30.0, validator=positive)
     growth: float = attrs.field(default=1.5, validator=attrs.validators.ge(1.0))
     age_fraction: float = attrs.field(default=0.05, validator=attrs.validators.ge(0.0))
-    max_retry_after: float = attrs.field(default=300.0, validator=_positive)
+    max_retry_after: float = attrs.field(default=300.0, validator=positive)
 
     def __attrs_post_init__(self) -> None:
         if self.initial_interval > self.max_interval:
@@ -63,7 +58,7 @@ class PollSchedule:
         self._started_at = started_at
         self._interval = policy.initial_interval
         self._last: tuple[Status, StatusSummary] | None = None
-        self.reason: Literal["retry-after", "schedule", "age"] = "schedule"
+        self.reason: PollReason = "schedule"
         """What set the last wait: the server's hint, the backoff schedule, or the age floor."""
 
     def next_wait(self, status: BatchStatus, *, retry_after: float | None, now: float) -> float:
@@ -84,60 +79,3 @@ class PollSchedule:
         else:
             self.reason = "age" if age_floor > self._interval else "schedule"
         return wait
-
-
-async def watch_statuses(
-    fetch: Callable[[float | None], Awaitable[tuple[BatchStatus, float | None]]],
-    *,
-    policy: PollPolicy,
-    clock: Clock,
-    timeout: float | None,
-    on_wait: Callable[[BatchStatus, float, Literal["retry-after", "schedule", "age"]], object] | None = None,
-) -> AsyncGenerator[BatchStatus, None]:
-    """Yield every status ``fetch(deadline)`` returns until a terminal one (yielded last).
-
-    ``fetch`` returns a status and the response's ``Retry-After``. With ``timeout``, no wait passes the
-    deadline: when the next poll would come after it, the loop waits out the time left and raises
-    :class:`PollingTimeoutError` carrying the last status. ``on_wait`` hears each wait chosen, and why.
-    """
-    if timeout is not None and timeout < 0:
-        raise ValueError(f"timeout must be >= 0, got {timeout}")
-    started = clock.monotonic()
-    deadline = None if timeout is None else started + timeout
-    schedule = PollSchedule(policy, started)
-    last: BatchStatus | None = None
-    while True:
-        try:
-            status, retry_after = await fetch(deadline)
-        except DeadlineReached as reached:
-            raise PollingTimeoutError(
-                f"the deadline of {timeout:g}s passed while polling ({reached.error})", last_status=last
-            ) from reached.error
-        last = status
-        yield status
-        if status.is_terminal:
-            return
-        wait = schedule.next_wait(status, retry_after=retry_after, now=clock.monotonic())
-        if on_wait is not None:
-            on_wait(status, wait, schedule.reason)
-        if deadline is not None and clock.monotonic() + wait >= deadline:
-            await clock.sleep(deadline - clock.monotonic())
-            raise PollingTimeoutError(
-                f"batch {status.id} was still {status.status} after {timeout:g}s",
-                last_status=status,
-            )
-        await clock.sleep(wait)
-
-
-async def wait_until_terminal(statuses: AsyncIterator[BatchStatus], on_status: StatusCallback | None) -> BatchStatus:
-    """Drain ``statuses``, showing each to ``on_status``; return the last (terminal) one."""
-    last: BatchStatus | None = None
-    async for status in statuses:
-        last = status
-        if on_status is not None:
-            result = on_status(status)
-            if inspect.isawaitable(result):
-                await result
-    if last is None:
-        raise AssertionError("a status stream ends only after yielding a terminal status")
-    return last

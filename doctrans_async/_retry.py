@@ -1,33 +1,25 @@
-"""Retrying one request: the policy, the decision, and the loop.
+"""Retrying one request: the policy and the decision, pure.
 
 This is the only module that imports ``backoff``; its wait generator and jitter make our own backoff schedule,
-and swapping the engine means changing this file alone. We drive the loop ourselves rather than through
+and swapping the engine means changing this file alone. The client drives the loop itself rather than through
 backoff's decorators for two reasons: backoff jitters *every* wait (a server's ``Retry-After`` must be obeyed
-as given), and it sleeps with ``asyncio.sleep`` directly (we sleep on an injectable :class:`Clock`).
+as given), and it sleeps with ``asyncio.sleep`` directly (we sleep on an injectable :class:`Clock`, and no wait
+may pass the call's :class:`Deadline`).
 """
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from pathlib import Path
 
 import attrs
 import backoff
 
-from doctrans_async._clock import Clock
+from doctrans_async._clock import positive
 from doctrans_async._errors import MalformedResponseError, ServiceError, TransportError
+from doctrans_async._sansio import Request
 
-__all__ = ["DeadlineReached", "RetryPolicy", "call_with_retries", "resend_is_safe", "retry_wait"]
-
-T = TypeVar("T")
-logger = logging.getLogger("doctrans_async")
-
-
-def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if not value > 0:
-        raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
+__all__ = ["RetryPolicy", "may_resend", "resend_is_safe", "retry_wait"]
 
 
 @attrs.frozen
@@ -44,12 +36,12 @@ class RetryPolicy:
     operation's deadline.
     """
 
-    max_attempts: int = attrs.field(default=5, validator=[attrs.validators.instance_of(int), _positive])
-    max_time: float = attrs.field(default=60.0, validator=_positive)
-    initial_backoff: float = attrs.field(default=0.5, validator=_positive)
-    max_backoff: float = attrs.field(default=10.0, validator=_positive)
+    max_attempts: int = attrs.field(default=5, validator=[attrs.validators.instance_of(int), positive])
+    max_time: float = attrs.field(default=60.0, validator=positive)
+    initial_backoff: float = attrs.field(default=0.5, validator=positive)
+    max_backoff: float = attrs.field(default=10.0, validator=positive)
     jitter: bool = True
-    max_retry_after: float = attrs.field(default=120.0, validator=_positive)
+    max_retry_after: float = attrs.field(default=120.0, validator=positive)
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 
     def backoff_waits(self) -> Iterator[float]:
@@ -68,17 +60,6 @@ class RetryPolicy:
         return isinstance(error, ServiceError) and error.status in self.retry_statuses
 
 
-class DeadlineReached(Exception):
-    """The operation's deadline, not the failure itself, ended the attempts (``error`` is the last failure).
-
-    Internal: the listing and the poller turn it into their public timeout errors.
-    """
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 def resend_is_safe(error: Exception) -> bool:
     """Whether a request that must not take effect twice (a POST that starts a batch) may be sent again.
 
@@ -90,17 +71,30 @@ def resend_is_safe(error: Exception) -> bool:
     return isinstance(error, ServiceError) and error.status in (429, 503) and error.retry_after is not None
 
 
+def may_resend(request: Request, error: Exception) -> bool:
+    """Whether ``request`` may be sent again after ``error``, whatever the policy says of the error.
+
+    A request that may change state (a POST) is sent again only where the service cannot have acted on it, and
+    a stream that cannot be rewound only if none of it was read.
+    """
+    if request.method != "POST":
+        return True
+    if any(part.start is None and not isinstance(part.source, bytes | Path) for part in request.parts):
+        return isinstance(error, TransportError) and not error.request_sent
+    return resend_is_safe(error)
+
+
 def retry_wait(
     policy: RetryPolicy,
     error: Exception,
     *,
     attempt: int,
     elapsed: float,
-    remaining: float | None,
     backoff_wait: float,
 ) -> float | None:
     """Seconds to wait before retrying after ``error`` on attempt number ``attempt`` (1-based), or ``None``
-    to give up and raise it. Pure: the whole decision, testable without a clock."""
+    to give up and raise it. Pure: the policy's whole decision, testable without a clock (whether the call's
+    deadline allows the wait is the deadline's business)."""
     if not policy.is_retryable(error) or attempt >= policy.max_attempts:
         return None
     hint = error.retry_after if isinstance(error, ServiceError) else None
@@ -109,49 +103,4 @@ def retry_wait(
     wait = hint if hint is not None else backoff_wait
     if elapsed + wait > policy.max_time:
         return None
-    if remaining is not None and wait >= remaining:
-        return None
     return wait
-
-
-async def call_with_retries(
-    attempt: Callable[[], Awaitable[T]],
-    *,
-    policy: RetryPolicy | None,
-    clock: Clock,
-    deadline: float | None = None,
-    retryable: Callable[[Exception], bool] | None = None,
-    on_retry: Callable[[int, float, Exception], object] | None = None,
-) -> T:
-    """Await ``attempt()`` until it succeeds or ``policy`` says stop; then its last error propagates.
-
-    ``deadline`` is a ``clock.monotonic()`` reading no wait may pass. ``retryable`` narrows which errors may be
-    retried (a POST that may have reached the server must not be sent twice). ``on_retry(attempt, wait, error)``
-    hears each retry before its wait.
-    """
-    if policy is None:
-        return await attempt()
-    started = clock.monotonic()
-    waits = policy.backoff_waits()
-    number = 0
-    while True:
-        number += 1
-        try:
-            return await attempt()
-        except (ServiceError, TransportError, MalformedResponseError) as error:
-            if retryable is not None and not retryable(error):
-                raise
-            now = clock.monotonic()
-            decide = functools.partial(
-                retry_wait, policy, error, attempt=number, elapsed=now - started, backoff_wait=next(waits)
-            )
-            wait = decide(remaining=None if deadline is None else deadline - now)
-            if wait is None:
-                # Told apart so callers can report a timeout: would the retry have happened without the deadline?
-                if deadline is not None and decide(remaining=None) is not None:
-                    raise DeadlineReached(error) from error
-                raise
-            logger.debug("retry %d after %.3fs: %s", number, wait, error)
-            if on_retry is not None:
-                on_retry(number, wait, error)
-            await clock.sleep(wait)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TypeVar
+from typing import Any, BinaryIO, Literal, TypedDict, TypeVar, Unpack
 from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 import attrs
@@ -55,12 +55,12 @@ from doctrans_async._models import (
     Status,
     TranslationInput,
 )
-from doctrans_async._versions import ApiVersion, Layout, layout_of
+from doctrans_async._versions import ApiVersion, layout_of
 
 __all__ = [
     "MAX_INT32",
     "Endpoint",
-    "ListFilters",
+    "ListQuery",
     "Origin",
     "Part",
     "Request",
@@ -70,6 +70,7 @@ __all__ = [
     "origin_of",
     "page_key",
     "parse_batch_page",
+    "parse_batch_poll",
     "parse_batch_status",
     "parse_document_page",
     "parse_document_status",
@@ -107,7 +108,8 @@ class Part:
 class Request:
     """A request to send: method and absolute, already-encoded URL. Never holds credentials.
 
-    The body is ``body`` (with ``content_type``) or, for a multipart upload, ``parts``.
+    The body is ``body`` (with ``content_type``) or, for a multipart upload, ``parts``. ``timeout`` replaces
+    the client's ``request_timeout`` for each attempt of this request (real seconds).
     """
 
     method: str
@@ -115,6 +117,7 @@ class Request:
     body: bytes | None = None
     content_type: str | None = None
     parts: tuple[Part, ...] = ()
+    timeout: float | None = None
 
     def __str__(self) -> str:
         return f"{self.method} {self.url}"
@@ -171,31 +174,22 @@ def _strip_slash(url: str) -> str:
     return url.rstrip("/")
 
 
-@attrs.frozen
-class ListFilters:
-    """Filters of the document and batch listings (API v1.0 and later)."""
+class ListQuery(TypedDict, total=False):
+    """What selects a listing's items: the one place the listing keywords are written (a new filter is added here
+    and in :meth:`Endpoint.query_params`). Filters need API v1.0 or later."""
 
-    ids: Sequence[str] | None = None
-    statuses: Sequence[Status | str] | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    order_by: Literal["asc", "desc"] | None = None
+    top: int | None
+    """At most this many items in all."""
+    skip: int | None
+    """Skip this many first (applied before ``top``)."""
+    page_size: int | None
+    """Ask for pages of this many (1–100)."""
+    ids: Sequence[str] | None
+    statuses: Sequence[Status | str] | None
+    created_after: datetime | None
+    created_before: datetime | None
+    order_by: Literal["asc", "desc"] | None
     """Order by creation time, ascending or descending."""
-
-    def params(self, layout: Layout) -> list[tuple[str, object]]:
-        """The query parameters for ``layout``; :class:`UnsupportedOperationError` where it has no filters."""
-        given = {
-            "ids": _joined(self.ids),
-            "statuses": _joined([str(Status(s)) for s in self.statuses] if self.statuses is not None else None),
-            "createdDateTimeUtcStart": _timestamp("created_after", self.created_after),
-            "createdDateTimeUtcEnd": _timestamp("created_before", self.created_before),
-            layout.order_by: _order(self.order_by),
-        }
-        params: list[tuple[str, object]] = [(name, value) for name, value in given.items() if value is not None]
-        if params and not layout.has_filters:
-            names = ", ".join(name for name, _ in params)
-            raise UnsupportedOperationError(f"this API version has no listing filters (got {names}); use v1.0 or later")
-        return params
 
 
 def _joined(values: Sequence[str] | None) -> str | None:
@@ -261,47 +255,37 @@ class Endpoint:
         """``GET /batches/{id}``."""
         return Request("GET", self._url(f"/batches/{_segment(batch_id)}"))
 
-    def documents(
-        self,
-        batch_id: str,
-        *,
-        top: int | None = None,
-        skip: int | None = None,
-        page_size: int | None = None,
-        filters: ListFilters | None = None,
-    ) -> Request:
+    def documents(self, batch_id: str, **query: Unpack[ListQuery]) -> Request:
         """``GET /batches/{id}/documents``: the first page of a document listing."""
-        return self._listing(f"/batches/{_segment(batch_id)}/documents", top, skip, page_size, filters)
+        return Request("GET", self._url(f"/batches/{_segment(batch_id)}/documents", self.query_params(query)))
 
-    def batches(
-        self,
-        *,
-        top: int | None = None,
-        skip: int | None = None,
-        page_size: int | None = None,
-        filters: ListFilters | None = None,
-    ) -> Request:
+    def batches(self, **query: Unpack[ListQuery]) -> Request:
         """``GET /batches``: the first page of a batch listing."""
-        return self._listing("/batches", top, skip, page_size, filters)
+        return Request("GET", self._url("/batches", self.query_params(query)))
 
-    def _listing(
-        self, path: str, top: int | None, skip: int | None, page_size: int | None, filters: ListFilters | None
-    ) -> Request:
-        # page_size is sent only where the version has a page-size parameter (v1.0 and later).
-        _check_range("top", top, 0, MAX_INT32)
-        _check_range("skip", skip, 0, MAX_INT32)
-        _check_range("page_size", page_size, 1, 100)
+    def query_params(self, query: ListQuery) -> list[tuple[str, object]]:
+        """A listing's query parameters in this version's names; :class:`UnsupportedOperationError` for filters
+        the version lacks. ``page_size`` is sent only where the version has a page-size parameter."""
+        _check_range("top", query.get("top"), 0, MAX_INT32)
+        _check_range("skip", query.get("skip"), 0, MAX_INT32)
+        _check_range("page_size", query.get("page_size"), 1, 100)
         layout = layout_of(self.version)
-        params: list[tuple[str, object]] = []
-        if top is not None:
-            params.append((layout.top, top))
-        if skip is not None:
-            params.append((layout.skip, skip))
-        if page_size is not None and layout.page_size is not None:
-            params.append((layout.page_size, page_size))
-        if filters is not None:
-            params.extend(filters.params(layout))
-        return Request("GET", self._url(path, params))
+        paging = {layout.top: query.get("top"), layout.skip: query.get("skip")}
+        if layout.page_size is not None:
+            paging[layout.page_size] = query.get("page_size")
+        statuses = query.get("statuses")
+        filters = {
+            "ids": _joined(query.get("ids")),
+            "statuses": _joined([str(Status(s)) for s in statuses] if statuses is not None else None),
+            "createdDateTimeUtcStart": _timestamp("created_after", query.get("created_after")),
+            "createdDateTimeUtcEnd": _timestamp("created_before", query.get("created_before")),
+            layout.order_by: _order(query.get("order_by")),
+        }
+        given = [(name, value) for name, value in filters.items() if value is not None]
+        if given and not layout.has_filters:
+            names = ", ".join(name for name, _ in given)
+            raise UnsupportedOperationError(f"this API version has no listing filters (got {names}); use v1.0 or later")
+        return [*((name, value) for name, value in paging.items() if value is not None), *given]
 
     def document_status(self, batch_id: str, document_id: str) -> Request:
         """``GET /batches/{id}/documents/{documentId}``."""
@@ -590,6 +574,11 @@ def _parse(request: Request, response: Response, now: datetime, structure: Calla
 def parse_batch_status(request: Request, response: Response, now: datetime) -> BatchStatus:
     """A batch status from a ``GET /batches/{id}`` (or cancel) response; raises the typed error otherwise."""
     return _parse(request, response, now, structure_batch)
+
+
+def parse_batch_poll(request: Request, response: Response, now: datetime) -> tuple[BatchStatus, float | None]:
+    """A polled batch status and the response's ``Retry-After`` (seconds, or ``None``)."""
+    return parse_batch_status(request, response, now), parse_retry_after(response.headers, now)
 
 
 def parse_document_status(request: Request, response: Response, now: datetime) -> DocumentStatus:

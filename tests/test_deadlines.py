@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 import doctrans_async as dt
@@ -48,14 +50,25 @@ async def test_listing_deadline_between_pages(emulator: Emulator, clock: dt.Virt
 
 
 async def test_slow_page_cut_by_the_listing_deadline(emulator: Emulator, clock: dt.VirtualClock) -> None:
-    """A page still in flight at the deadline is abandoned: the listing raises ListingTimeoutError, not a hang."""
+    """A page still in flight when the listing's deadline passes is abandoned: the listing raises
+    ListingTimeoutError, not a hang. The deadline is virtual: it passes when the clock moves, whoever moves it."""
     batch_id = emulator.add_batch(documents=3, seconds=0)
-    emulator.faults.script("documents", [Fault.slow(5)])
+    emulator.faults.script("documents", [Fault.slow(30)])
+    emulator.reset_log()
     async with dt.DocumentTranslationClient(emulator.endpoint, key=emulator.key, clock=clock) as client:
-        with pytest.raises(dt.ListingTimeoutError) as caught:
-            async for _ in client.list_documents(batch_id, timeout=0.05):
+
+        async def listing() -> None:
+            async for _ in client.list_documents(batch_id, timeout=10):
                 pass
+
+        task = asyncio.create_task(listing())
+        while not emulator.requests:  # noqa: ASYNC110 - the page is in flight once logged
+            await asyncio.sleep(0)
+        clock.advance(10)
+        with pytest.raises(dt.ListingTimeoutError) as caught:
+            await task
     assert isinstance(caught.value.__cause__, dt.TransportError)
+    assert len(emulator.requests) == 1
 
 
 async def test_poll_deadline_during_retries(emulator: Emulator, clock: dt.VirtualClock) -> None:

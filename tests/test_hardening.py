@@ -181,9 +181,15 @@ async def test_hanging_token_refresh_bounded_by_the_deadline(mocked: MockedServi
         async def get_token(self, *scopes: str) -> Any:
             await asyncio.Event().wait()
 
-    async with dt.DocumentTranslationClient(ENDPOINT, credential=Stuck(), clock=clock) as client:
-        with pytest.raises(dt.PollingTimeoutError):
-            await asyncio.wait_for(client.wait_for_completion("b1", timeout=0.05), timeout=5)
+    async with dt.DocumentTranslationClient(
+        ENDPOINT, credential=Stuck(), clock=clock, request_timeout=0.05, retry=dt.RetryPolicy(jitter=False)
+    ) as client:
+        # The first retry would wait 0.5 s: past the deadline, so the stuck credential ends the call as a timeout.
+        with pytest.raises(dt.PollingTimeoutError) as caught:
+            await asyncio.wait_for(client.wait_for_completion("b1", timeout=0.1), timeout=30)
+    assert isinstance(caught.value.__cause__, dt.TransportError)
+    assert "Stuck.get_token()" in str(caught.value.__cause__)
+    assert not caught.value.__cause__.request_sent
     assert mocked.sent() == []
 
 
@@ -197,12 +203,15 @@ def test_poll_policy_refuses_policies_that_would_hammer(kwargs: dict[str, Any]) 
 
 
 async def test_translate_document_timeout(emulator: Emulator, clock: dt.VirtualClock) -> None:
-    """translate_document's timeout replaces request_timeout for that call: too short fails, long enough works."""
+    """translate_document's request_timeout replaces the client's for that call: too short fails, long enough
+    works."""
     emulator.faults.script("translate", [Fault.slow(0.3), Fault.slow(0.3)])
     async with dt.DocumentTranslationClient(
         emulator.endpoint, key=emulator.key, clock=clock, request_timeout=0.05
     ) as client:
         with pytest.raises(dt.TransportError):
             await client.translate_document(b"hello", target_language="fr", filename="a.txt")
-        translated = await client.translate_document(b"hello", target_language="fr", filename="a.txt", timeout=5)
+        translated = await client.translate_document(
+            b"hello", target_language="fr", filename="a.txt", request_timeout=5
+        )
     assert b"hello" in translated

@@ -1,0 +1,188 @@
+"""The transport: sends one :class:`Request` and returns its :class:`Response`. The only aiohttp code of the client.
+
+A :class:`Transport` is anything with ``send(request, deadline)`` and ``close()``; the client is given one (tests
+inject fakes) and otherwise makes an :class:`AiohttpTransport`. What belongs here and nowhere else:
+
+- the session: borrowed (never closed, its ``raise_for_status`` ignored) or owned (made on first use);
+- credentials, added at send time and only for the endpoint's origin, whatever URL a request names;
+- sorting aiohttp's failures into :class:`TransportError`, and whether the request may have been sent;
+- cutting a request off at the call's :class:`Deadline` (:class:`DeadlineReached`); the client's own
+  ``request_timeout`` is a real-seconds limit of each attempt, never derived from a (possibly virtual) clock;
+- streaming multipart uploads: paths opened per attempt, callers' open files read through a generator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+import aiohttp
+import yarl
+
+from doctrans_async._auth import Auth
+from doctrans_async._clock import Deadline, DeadlineReached
+from doctrans_async._errors import ClientClosedError, DocumentTranslationError, TransportError
+from doctrans_async._sansio import Origin, Part, Request, Response, origin_of
+from doctrans_async._version import __version__
+
+__all__ = ["USER_AGENT", "AiohttpTransport", "Transport"]
+
+USER_AGENT = f"doctrans-async/{__version__} aiohttp/{aiohttp.__version__}"
+
+# Failures that happen before any byte of the request can have reached the service.
+_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+
+
+class Transport(Protocol):
+    """Sends requests. ``send`` returns the response whatever its status, and raises :class:`TransportError`
+    when there is no usable response, or :class:`DeadlineReached` when ``deadline`` cut the request off."""
+
+    async def send(self, request: Request, deadline: Deadline) -> Response: ...
+
+    async def close(self) -> None: ...
+
+
+class AiohttpTransport:
+    """A :class:`Transport` over an ``aiohttp.ClientSession``.
+
+    :param auth: the credential headers, sent only to ``origin``; other URLs get ``plain_headers``.
+    :param session: a session to borrow (never closed here); without one, one is made on first use.
+    :param request_timeout: seconds one attempt may take in all (connect, send, receive), in real time.
+    """
+
+    def __init__(
+        self,
+        *,
+        auth: Auth,
+        endpoint: str,
+        plain_headers: Mapping[str, str],
+        session: aiohttp.ClientSession | None = None,
+        request_timeout: float = 30.0,
+    ) -> None:
+        self._auth = auth
+        self._origin: Origin = origin_of(endpoint)
+        self._prefix = endpoint.rstrip("/") + "/"
+        self._plain = plain_headers
+        self._borrowed = session
+        self._owned: aiohttp.ClientSession | None = None
+        self._owned_loop: asyncio.AbstractEventLoop | None = None
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"AiohttpTransport(borrowed={self._borrowed is not None}, closed={self._closed})"
+
+    def open(self) -> None:
+        """Make the owned session now (in the running loop), so a misuse shows at ``async with``."""
+        self._session()
+
+    async def close(self) -> None:
+        """Close the session this transport owns (a borrowed one is left open). Idempotent."""
+        self._closed = True
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            await owned.close()
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ClientClosedError("this DocumentTranslationClient is closed")
+        if self._borrowed is not None:
+            if self._borrowed.closed:
+                raise ClientClosedError("the borrowed aiohttp session is closed")
+            return self._borrowed
+        loop = asyncio.get_running_loop()
+        if self._owned is not None and self._owned_loop is not loop:
+            raise DocumentTranslationError(
+                "this DocumentTranslationClient was first used in another event loop (another asyncio.run()?); "
+                "an aiohttp session cannot move between loops: make one client per loop, inside it"
+            )
+        if self._owned is None:
+            self._owned = aiohttp.ClientSession()
+            self._owned_loop = loop
+        return self._owned
+
+    async def _headers(self, request: Request) -> Mapping[str, str]:
+        # Most URLs are built under the endpoint, which the prefix test settles without parsing.
+        same_origin = request.url.startswith(self._prefix) or origin_of(request.url) == self._origin
+        headers = await self._auth.headers() if same_origin else self._plain
+        if request.content_type is not None:
+            headers = {**headers, "Content-Type": request.content_type}
+        return headers
+
+    async def send(self, request: Request, deadline: Deadline) -> Response:
+        if deadline.at is None:
+            return await self._exchange(request)
+        try:
+            async with deadline.scope():
+                return await self._exchange(request)
+        except TimeoutError:
+            # Only the scope raises TimeoutError here: the exchange turns its own timeouts into TransportError.
+            cut = TransportError(
+                "the call's deadline passed with the request in flight", method=request.method, url=request.url
+            )
+            raise DeadlineReached(cut) from None
+
+    async def _exchange(self, request: Request) -> Response:
+        session = self._session()
+        failure: TransportError | None = None
+        try:
+            # A token refresh is part of the request: it too is bounded by the deadline around us.
+            headers = await self._headers(request)
+            with contextlib.ExitStack() as files:
+                async with session.request(
+                    request.method,
+                    yarl.URL(request.url, encoded=True),
+                    headers=headers,
+                    data=_form(request.parts, files) if request.parts else request.body,
+                    allow_redirects=False,
+                    raise_for_status=False,  # a borrowed session's setting must not replace our errors
+                    timeout=self._timeout if request.timeout is None else aiohttp.ClientTimeout(total=request.timeout),
+                ) as resp:
+                    body = await resp.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            failure = _transport_error(request, exc)
+        if failure is not None:
+            # Raised outside the except block, so the aiohttp exception is not even the implicit context.
+            raise failure from failure.__cause__
+        # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
+        return Response(resp.status, resp.headers, body)
+
+
+def _transport_error(request: Request, exc: BaseException) -> TransportError:
+    detail = str(exc) or type(exc).__name__
+    error = TransportError(
+        f"no usable response: {detail} ({type(exc).__name__})",
+        request_sent=not isinstance(exc, _NOT_SENT),
+        method=request.method,
+        url=request.url,
+    )
+    # aiohttp's response errors hold the request's headers, the key among them: those are never chained.
+    error.__cause__ = None if isinstance(exc, aiohttp.ClientResponseError) else exc
+    return error
+
+
+async def _chunks(file: BinaryIO, start: int | None) -> AsyncIterator[bytes]:
+    if start is not None:
+        file.seek(start)
+    while chunk := file.read(256 * 1024):
+        yield chunk
+
+
+def _form(parts: Sequence[Part], files: contextlib.ExitStack) -> aiohttp.FormData:
+    """A multipart body; paths are opened here (and closed with ``files``) so each attempt reads them afresh.
+
+    A caller's open file is streamed through a generator, never handed to aiohttp, which closes the files it
+    is given once they are sent.
+    """
+    form = aiohttp.FormData()
+    for part in parts:
+        value: Any = part.source
+        if isinstance(value, Path):
+            value = files.enter_context(value.open("rb"))
+        elif not isinstance(value, bytes):
+            value = _chunks(value, part.start)
+        form.add_field(part.name, value, filename=part.filename, content_type=part.content_type)
+    return form
