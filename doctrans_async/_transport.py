@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -24,7 +24,7 @@ import yarl
 
 from doctrans_async._auth import Auth
 from doctrans_async._clock import Deadline, DeadlineReached
-from doctrans_async._errors import ClientClosedError, DocumentTranslationError, TransportError
+from doctrans_async._errors import ClientClosedError, TransportError
 from doctrans_async._sansio import Origin, Part, Request, Response, origin_of
 from doctrans_async._version import __version__
 
@@ -69,24 +69,29 @@ class AiohttpTransport:
         self._borrowed = session
         self._owned: aiohttp.ClientSession | None = None
         self._owned_loop: asyncio.AbstractEventLoop | None = None
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._closer: AsyncGenerator[None, None] | None = None
+        self._request_timeout = request_timeout
+        # aiohttp's own timer can swallow a cancellation that lands at the moment it fires (the task would go on
+        # retrying): each attempt is bounded by asyncio.timeout instead, which lets a cancellation win. aiohttp
+        # keeps the connect limit, which tells a request never sent from one that may have arrived.
+        self._aiohttp_timeout = aiohttp.ClientTimeout(total=None, connect=request_timeout)
         self._closed = False
 
     def __repr__(self) -> str:
         return f"AiohttpTransport(borrowed={self._borrowed is not None}, closed={self._closed})"
 
-    def open(self) -> None:
-        """Make the owned session now (in the running loop), so a misuse shows at ``async with``."""
-        self._session()
-
     async def close(self) -> None:
         """Close the session this transport owns (a borrowed one is left open). Idempotent."""
         self._closed = True
-        owned, self._owned = self._owned, None
-        if owned is not None:
-            await owned.close()
+        await self._drop_owned()
 
-    def _session(self) -> aiohttp.ClientSession:
+    async def _drop_owned(self) -> None:
+        closer, self._closer, self._owned = self._closer, None, None
+        if closer is not None:
+            with contextlib.suppress(RuntimeError):  # its loop may be gone: nothing is left to close there
+                await closer.aclose()
+
+    async def _session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise ClientClosedError("this DocumentTranslationClient is closed")
         if self._borrowed is not None:
@@ -94,14 +99,12 @@ class AiohttpTransport:
                 raise ClientClosedError("the borrowed aiohttp session is closed")
             return self._borrowed
         loop = asyncio.get_running_loop()
-        if self._owned is not None and self._owned_loop is not loop:
-            raise DocumentTranslationError(
-                "this DocumentTranslationClient was first used in another event loop (another asyncio.run()?); "
-                "an aiohttp session cannot move between loops: make one client per loop, inside it"
-            )
-        if self._owned is None:
-            self._owned = aiohttp.ClientSession()
-            self._owned_loop = loop
+        if self._owned is not None and self._owned_loop is loop and not self._owned.closed:
+            return self._owned
+        # First use, or a new event loop (a second asyncio.run()): a session cannot move between loops.
+        await self._drop_owned()
+        self._owned, self._owned_loop = aiohttp.ClientSession(), loop
+        self._closer = _close_with_loop(self._owned)
         return self._owned
 
     async def _headers(self, request: Request) -> Mapping[str, str]:
@@ -126,22 +129,24 @@ class AiohttpTransport:
             raise DeadlineReached(cut) from None
 
     async def _exchange(self, request: Request) -> Response:
-        session = self._session()
+        session = await self._session()
         failure: TransportError | None = None
+        limit = self._request_timeout if request.timeout is None else request.timeout
+        # A token refresh is bounded by the deadline around us, and by the credential's own limit (which names it).
+        headers = await self._headers(request)
         try:
-            # A token refresh is part of the request: it too is bounded by the deadline around us.
-            headers = await self._headers(request)
-            with contextlib.ExitStack() as files:
-                async with session.request(
-                    request.method,
-                    yarl.URL(request.url, encoded=True),
-                    headers=headers,
-                    data=_form(request.parts, files) if request.parts else request.body,
-                    allow_redirects=False,
-                    raise_for_status=False,  # a borrowed session's setting must not replace our errors
-                    timeout=self._timeout if request.timeout is None else aiohttp.ClientTimeout(total=request.timeout),
-                ) as resp:
-                    body = await resp.read()
+            async with asyncio.timeout(limit):
+                with contextlib.ExitStack() as files:
+                    async with session.request(
+                        request.method,
+                        yarl.URL(request.url, encoded=True),
+                        headers=headers,
+                        data=_form(request.parts, files) if request.parts else request.body,
+                        allow_redirects=False,
+                        raise_for_status=False,  # a borrowed session's setting must not replace our errors
+                        timeout=self._aiohttp_timeout,
+                    ) as resp:
+                        body = await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             failure = _transport_error(request, exc)
         if failure is not None:
@@ -149,6 +154,26 @@ class AiohttpTransport:
             raise failure from failure.__cause__
         # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
         return Response(resp.status, resp.headers, body)
+
+
+def _close_with_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    """An async generator, started here, whose ``finally`` closes ``session``.
+
+    asyncio closes the async generators a loop started when ``asyncio.run()`` (or any loop's
+    ``shutdown_asyncgens``) ends it, so a client its user never closed still closes its session in the loop
+    that owns the session's sockets, and a later loop starts with a fresh one.
+    """
+
+    async def closer() -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            await session.close()
+
+    started = closer()
+    with contextlib.suppress(StopIteration):
+        started.asend(None).send(None)
+    return started
 
 
 def _transport_error(request: Request, exc: BaseException) -> TransportError:

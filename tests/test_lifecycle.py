@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -65,3 +68,40 @@ async def test_redirect_to_another_origin_not_followed(
     assert caught.value.status == 302
     assert SECRET not in str(caught.value)
     assert [sent_url for _, sent_url, _ in mocked.sent()] == [url]
+
+
+def test_one_client_in_two_event_loops() -> None:
+    """A client used in one asyncio.run() and then another (a script's pattern) works in both, and leaves no
+    session or socket unclosed, even though its user never closed it in the first loop."""
+    ready = threading.Event()
+    stop: list[Callable[[], object]] = []
+    found: dict[str, str] = {}
+
+    def serve() -> None:
+        async def main() -> None:
+            async with Emulator() as emu:
+                found.update(endpoint=emu.endpoint, key=emu.key, batch=emu.add_batch(documents=2, seconds=0))
+                done = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                stop.append(lambda: loop.call_soon_threadsafe(done.set))
+                ready.set()
+                await done.wait()
+
+        asyncio.run(main())
+
+    server = threading.Thread(target=serve)
+    server.start()
+    try:
+        assert ready.wait(10)
+        client = dt.DocumentTranslationClient(found["endpoint"], key=found["key"])
+
+        async def status() -> dt.Status:
+            return (await client.get_status(found["batch"])).status
+
+        assert asyncio.run(status()) is dt.Status.SUCCEEDED  # the client is not closed at the end of this loop
+        assert asyncio.run(status()) is dt.Status.SUCCEEDED
+        asyncio.run(client.close())
+        gc.collect()  # an unclosed session or socket would warn here, and warnings are errors
+    finally:
+        stop[0]()
+        server.join(10)
