@@ -131,6 +131,8 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    complete: bool = True
+    """Whether the whole body arrived (``False``: the connection broke after the headers)."""
 
     @classmethod
     def build(cls, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Response:
@@ -524,6 +526,8 @@ def _detail_from_text(response: Response) -> ErrorDetail:
 
 
 def _json_body(request: Request, response: Response) -> Any:
+    if not response.complete:
+        raise _malformed(request, response, "the body was cut off", transient=True)
     try:
         return loads(response.body)
     except (ValueError, RecursionError) as exc:
@@ -646,7 +650,7 @@ def parse_started_batch_id(request: Request, response: Response, now: datetime) 
     """
     _raise_for_status(request, response, now)
     try:
-        body = loads(response.body) if response.body.strip() else None
+        body = loads(response.body) if response.complete and response.body.strip() else None
     except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"]:

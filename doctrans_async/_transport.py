@@ -146,14 +146,23 @@ class AiohttpTransport:
                         raise_for_status=False,  # a borrowed session's setting must not replace our errors
                         timeout=self._aiohttp_timeout,
                     ) as resp:
-                        body = await resp.read()
+                        body, complete = await _read(resp)
         except (aiohttp.ClientError, TimeoutError) as exc:
             failure = _transport_error(request, exc)
         if failure is not None:
             # Raised outside the except block, so the aiohttp exception is not even the implicit context.
             raise failure from failure.__cause__
         # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
-        return Response(resp.status, resp.headers, body)
+        return Response(resp.status, resp.headers, body, complete)
+
+
+async def _read(resp: aiohttp.ClientResponse) -> tuple[bytes, bool]:
+    """The body, and whether all of it came. A body cut off after the status and headers arrived still leaves
+    those to read: a 202's ``Operation-Location`` names the batch it started, and a POST is not sent twice."""
+    try:
+        return await resp.read(), True
+    except aiohttp.ClientPayloadError:
+        return b"", False
 
 
 def _close_with_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
@@ -189,25 +198,37 @@ def _transport_error(request: Request, exc: BaseException) -> TransportError:
     return error
 
 
+_CHUNK = 256 * 1024
+
+
 async def _chunks(file: BinaryIO, start: int | None) -> AsyncIterator[bytes]:
     if start is not None:
         file.seek(start)
-    while chunk := file.read(256 * 1024):
+    while chunk := file.read(_CHUNK):
         yield chunk
+
+
+async def _slices(data: bytes) -> AsyncIterator[bytes]:
+    view = memoryview(data)
+    for at in range(0, len(view), _CHUNK):
+        yield view[at : at + _CHUNK].tobytes()
 
 
 def _form(parts: Sequence[Part], files: contextlib.ExitStack) -> aiohttp.FormData:
     """A multipart body; paths are opened here (and closed with ``files``) so each attempt reads them afresh.
 
     A caller's open file is streamed through a generator, never handed to aiohttp, which closes the files it
-    is given once they are sent.
+    is given once they are sent; so are large bytes, in slices.
     """
     form = aiohttp.FormData()
     for part in parts:
         value: Any = part.source
         if isinstance(value, Path):
             value = files.enter_context(value.open("rb"))
-        elif not isinstance(value, bytes):
+        elif isinstance(value, bytes):
+            # Handed over whole, a large body is written in one go (aiohttp warns that it blocks the loop).
+            value = value if len(value) <= _CHUNK else _slices(value)
+        else:
             value = _chunks(value, part.start)
         form.add_field(part.name, value, filename=part.filename, content_type=part.content_type)
     return form

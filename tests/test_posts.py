@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import socket
@@ -193,3 +194,38 @@ async def test_unseekable_stream_not_resent(
     with pytest.raises(dt.ServerError):
         await client.translate_document(Pipe(), target_language="fr", content_type="text/plain")  # type: ignore[arg-type]
     assert clock.sleeps == []
+
+
+async def test_started_batch_kept_when_the_202_body_is_cut_off(clock: dt.VirtualClock) -> None:
+    """A 202 whose body stops short of its Content-Length still names the batch in Operation-Location: the id is
+    returned, and the POST is not sent again (it started a batch)."""
+    posts: list[bytes] = []
+    batch = "0123abcd-0000-4000-8000-000000000001"
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))[15:])
+        posts.append(head + await reader.readexactly(length))
+        host = head.split(b"Host: ")[1].split(b"\r\n")[0].decode()
+        writer.write(
+            b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 400\r\n"
+            + f"Operation-Location: http://{host}/translator/document/batches/{batch}?api-version=2024-05-01\r\n\r\n".encode()
+            + b'{"id": "0123abcd-0000-4000-'
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    endpoint = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        async with dt.DocumentTranslationClient(
+            endpoint, key=SECRET, api_version=dt.ApiVersion.V2024_05_01, clock=clock
+        ) as client:
+            started = await client.start_translation(
+                source_url="https://a.blob.core.windows.net/src", target_url="https://a/t", target_language="fr"
+            )
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert started == batch
+    assert len(posts) == 1

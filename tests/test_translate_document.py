@@ -165,3 +165,12 @@ async def test_v1_versions_refuse_before_any_request(emulator: Emulator, clock: 
         with pytest.raises(dt.UnsupportedOperationError, match="2024-05-01"):
             await client.translate_document(b"x", target_language="fr", filename="a.txt")
     assert emulator.requests == []
+
+
+async def test_two_megabytes_of_bytes_raise_no_warning(translator: dt.DocumentTranslationClient) -> None:
+    """Large bytes are streamed in slices, not handed to aiohttp whole (which warns that it blocks the loop; and
+    warnings are errors here)."""
+    document = b"hello world\n" * 180_000  # a little over 2 MiB
+    translated = await translator.translate_document(document, target_language="fr", filename="big.txt")
+    assert translated.count(b"\n") == 180_000
+    assert translated.startswith(b"[fr] hello world\n")
