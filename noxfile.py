@@ -2,6 +2,7 @@
 
 nox -s demo        the whole product against the embedded emulator
 nox -s tests       the test suite (what CI runs)
+nox -s suite       the test suite on every supported Python found here (3.11, 3.12, 3.13; absent ones skipped)
 nox -s minimums    the suite on the oldest dependencies pyproject allows, without the optional orjson
 nox -s lint        ruff
 nox -s typecheck   mypy --strict
@@ -15,6 +16,10 @@ import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
+# A supported Python this machine lacks is skipped with nox's message, not an error (nox errs by default on CI).
+nox.options.error_on_missing_interpreters = False
+
+SUPPORTED_PYTHONS = ["3.11", "3.12", "3.13"]
 
 
 @nox.session
@@ -27,6 +32,13 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (warnings are errors)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=SUPPORTED_PYTHONS)
+def suite(session: nox.Session) -> None:
+    """The test suite on each supported Python that is installed (warnings are errors)."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
 
