@@ -1,4 +1,4 @@
-"""The service's wire vocabulary: each API version's dialect, and the JSON bodies of errors, batches and documents.
+"""The service's wire vocabulary: each API version's layout, and the JSON bodies of errors, batches and documents.
 
 Pure data and pure functions: what the real service's bodies and error shapes look like (``reference/rest-api.md``
 and the recorded responses), with nothing about routing, requests or faults.
@@ -15,17 +15,21 @@ from doctrans_async.emulator._state import BatchView, DocumentView, Status, form
 
 __all__ = [
     "BINARY_TYPE",
-    "DIALECTS",
     "DOCUMENT_BASE",
     "DOCUMENT_ERROR",
     "GATEWAY_401",
     "GATEWAY_404",
+    "GATEWAY_JSON_TYPE",
     "HTML_502_PAGE",
     "JSON_TYPE",
+    "LAYOUTS",
+    "MAX_GLOSSARIES_ERROR",
+    "OPERATION_TEXT_BASE",
+    "RETRY_AFTER_SECONDS",
     "TEXT_BASE",
     "VALIDATION_ERROR",
     "ApiError",
-    "Dialect",
+    "Layout",
     "batch_json",
     "document_json",
     "error_body",
@@ -35,42 +39,92 @@ __all__ = [
 ]
 
 JSON_TYPE = "application/json; charset=utf-8"
+GATEWAY_JSON_TYPE = "application/json"
+"""The API gateway's 401 comes without a charset (recorded)."""
 BINARY_TYPE = "application/octet-stream"
 
 
 @attrs.frozen
-class Dialect:
-    """What differs between API versions on the wire."""
+class Layout:
+    """Where a version's operations live and how it spells its listings (the client's ``_versions.Layout``)."""
 
     version: str
-    base: str
+    base_path: str
     """Path prefix before ``/batches``."""
+    operation_base: str
+    """The prefix ``Operation-Location`` names a started batch under (v1.x: ``/translatortext/...``, recorded)."""
     top: str
     skip: str
-    max_page_size: str | None
-    order_by: str | None
-    """The orderby parameter's name; None means the version has no list filters at all."""
-    next_key: str
+    page_size: str
+    order_by: str
+    """The ordering parameter's name in requests."""
+    order_by_link: str
+    """Its spelling in the service's next links (re-cased by the service: ``orderby`` comes back ``orderBy``)."""
+    next_link_key: str
+    """The continuation key of the documents listing."""
+    batches_next_link_key: str
+    """The continuation key of the batch listing (``@nextLink`` in every version, as recorded)."""
     in_query: bool
     """The version travels as ``?api-version=`` (2024-05-01 and later) rather than in the path."""
+    cancel_reports_prior_status: bool
+    """``DELETE`` answers the status the batch had (v1.x, recorded ``NotStarted``), not ``Cancelling`` (2024)."""
     images: bool = False
 
 
 TEXT_BASE = "/translator/text/batch"
+OPERATION_TEXT_BASE = "/translatortext/batch"
+"""Where a v1.x ``Operation-Location`` points (no slash between translator and text); served like ``TEXT_BASE``."""
 DOCUMENT_BASE = "/translator/document"
-DIALECTS = {
-    d.version: d
-    for d in (
-        Dialect("v1.0-preview.1", f"{TEXT_BASE}/v1.0-preview.1", "$top", "$skip", None, None,
-                "@nextLink", in_query=False),
-        Dialect("v1.0", f"{TEXT_BASE}/v1.0", "$top", "$skip", "$maxpagesize", "$orderBy",
-                "@nextLink", in_query=False),
-        Dialect("2024-05-01", DOCUMENT_BASE, "top", "skip", "maxpagesize", "orderby",
-                "nextLink", in_query=True),
-        Dialect("2026-03-01", DOCUMENT_BASE, "top", "skip", "maxpagesize", "orderby",
-                "nextLink", in_query=True, images=True),
+
+
+def _text_layout(version: str) -> Layout:
+    # The 2021 revision of v1.0-preview.1 added $maxpagesize and the filters in place: both v1.x are alike.
+    return Layout(
+        version,
+        f"{TEXT_BASE}/{version}",
+        f"{OPERATION_TEXT_BASE}/{version}",
+        "$top",
+        "$skip",
+        "$maxpagesize",
+        "$orderBy",
+        "$orderBy",
+        "@nextLink",
+        "@nextLink",
+        in_query=False,
+        cancel_reports_prior_status=True,
     )
-}  # fmt: skip
+
+
+def _document_layout(version: str, *, images: bool) -> Layout:
+    return Layout(
+        version,
+        DOCUMENT_BASE,
+        DOCUMENT_BASE,
+        "top",
+        "skip",
+        "maxpagesize",
+        "orderby",
+        "orderBy",
+        "nextLink",
+        "@nextLink",
+        in_query=True,
+        cancel_reports_prior_status=False,
+        images=images,
+    )
+
+
+LAYOUTS = {
+    layout.version: layout
+    for layout in (
+        _text_layout("v1.0-preview.1"),
+        _text_layout("v1.0"),
+        _document_layout("2024-05-01", images=False),
+        _document_layout("2026-03-01", images=True),
+    )
+}
+
+RETRY_AFTER_SECONDS = 1
+"""What the real service sends as ``Retry-After`` on the status of a batch still in progress (recorded)."""
 
 
 class ApiError(Exception):
@@ -107,6 +161,14 @@ GATEWAY_401 = {
 }
 """What the API gateway (APIM) answers before the service sees the request: note the string code."""
 GATEWAY_404 = {"error": {"code": "404", "message": "Resource not found"}}
+
+MAX_GLOSSARIES_ERROR = error_body(
+    "InvalidRequest",
+    "The maximum number of glossary files has been exceeded.",
+    "GlossaryBodies",
+    "MaxGlossaryFilesExceeded",
+)
+"""``POST document:translate`` with more than one glossary (recorded)."""
 
 VALIDATION_ERROR = error_body(
     "InvalidRequest",
@@ -159,7 +221,7 @@ def fault_error_body(status: int) -> dict[str, Any]:
     return _FAULT_ERRORS.get(status) or error_body(code, phrase, "Operation")
 
 
-def batch_json(view: BatchView, dialect: Dialect) -> dict[str, Any]:
+def batch_json(view: BatchView, layout: Layout) -> dict[str, Any]:
     """A batch status body, fields in the real service's order."""
     body: dict[str, Any] = {
         "id": view.id,
@@ -178,7 +240,7 @@ def batch_json(view: BatchView, dialect: Dialect) -> dict[str, Any]:
         "cancelled": view.cancelled,
         "totalCharacterCharged": view.characters,
     }
-    if dialect.images:
+    if layout.images:
         summary |= {
             "totalImageScansSucceeded": view.image_scans,
             "totalImageScansFailed": 0,
@@ -188,7 +250,7 @@ def batch_json(view: BatchView, dialect: Dialect) -> dict[str, Any]:
     return body
 
 
-def document_json(view: DocumentView, dialect: Dialect) -> dict[str, Any]:
+def document_json(view: DocumentView, layout: Layout) -> dict[str, Any]:
     """A document status body, fields in the recorded order; ``path`` and ``error`` only where they apply."""
     failed = view.status is Status.FAILED
     body: dict[str, Any] = {} if failed else {"path": view.path}
@@ -202,7 +264,7 @@ def document_json(view: DocumentView, dialect: Dialect) -> dict[str, Any]:
     if failed:
         body["error"] = DOCUMENT_ERROR["error"]
     body |= {"progress": view.progress, "id": view.id, "characterCharged": view.characters}
-    if dialect.images:
+    if layout.images:
         body |= {
             "totalImageScansSucceeded": view.image_scans,
             "totalImageScansFailed": 0,
