@@ -46,8 +46,8 @@ class Emulator:
         key: the ``Ocp-Apim-Subscription-Key`` accepted (default: a random token, see :attr:`key`).
         tokens: bearer tokens accepted in ``Authorization: Bearer …``.
         page_size: the server page size of list routes (the real one is 50).
-        retry_after: seconds sent as ``Retry-After`` on the status of a batch in progress (the real service sends
-            1, the default); None sends none.
+        retry_after: seconds sent as ``Retry-After`` on the status of a batch in progress, in 2024-05-01 and
+            later (the real service sends 1, the default; its recorded v1.x polls carry none); None sends none.
         seed: makes batch and document ids, failing documents and timestamps' last digit reproducible.
         start_documents, start_seconds, start_failures: the shape of batches started through ``POST batches``.
         cancel_seconds: simulated time a cancel spends in Cancelling.
@@ -152,7 +152,9 @@ class Emulator:
         emulator-clock time the batch runs (default 10.0): NotStarted, then Running while documents start and
         finish, then Succeeded (Failed if every document failed); ``failures``, how many documents end Failed with a
         document error (default 0); ``outcome``: ``"Succeeded"`` (default), ``"Failed"`` fails them all,
-        ``"ValidationFailed"`` makes the batch fail validation at once, with the recorded error;
+        ``"ValidationFailed"`` makes the batch fail validation at once, with a recorded error: ``validation_error``
+        names which (``"InvalidDocumentAccessLevel"``, the default, ``"InvalidTargetDocumentAccessLevel"`` or
+        ``"TargetFileAlreadyExists"``);
         ``target_language`` (default ``"fr"``); ``batch_id``, a GUID (default: drawn from the seed);
         ``source_url`` and ``target_url``, the containers the documents' paths are in.
         """

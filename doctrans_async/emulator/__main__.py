@@ -108,6 +108,11 @@ def parser() -> argparse.ArgumentParser:
         metavar="B",
         help="largest document document:translate accepts (default 10 MiB)",
     )
+    p.add_argument(
+        "--encoded-links",
+        action="store_true",
+        help="write the space in ordered listings' next links as %%20 (the real service leaves it raw)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON line on stdout")
     p.add_argument(
         "--allow-non-loopback",
@@ -130,6 +135,7 @@ def emulator_of(args: argparse.Namespace) -> Emulator:
         start_seconds=args.start_seconds,
         start_failures=args.start_failures,
         max_document_bytes=args.max_document_bytes,
+        raw_space_links=not args.encoded_links,
     )
 
 

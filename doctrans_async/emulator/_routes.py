@@ -40,10 +40,10 @@ __all__ = [
 
 
 async def get_status(call: Call) -> Reply:
-    """``GET batches/{id}``; ``Retry-After`` while the batch is in progress, as the real service sends it."""
+    """``GET batches/{id}``; ``Retry-After`` while the batch is in progress, where the real service sends it."""
     view = call.batch().view(call.now)
     reply = Reply(200, batch_json(view, call.layout))
-    if call.site.settings.retry_after is not None and view.status.in_progress:
+    if call.site.settings.retry_after is not None and call.layout.retry_after and view.status.in_progress:
         reply.headers["Retry-After"] = str(call.site.settings.retry_after)
     return reply
 

@@ -28,6 +28,7 @@ from typing import Literal, TypedDict, Unpack
 import attrs
 
 __all__ = [
+    "VALIDATION_FAILURES",
     "Batch",
     "BatchOptions",
     "BatchView",
@@ -52,6 +53,13 @@ _PARALLEL = 4
 _VALIDATION_SECONDS = 0.2819394
 """How long after creation a ValidationFailed batch records its last action (as in the recorded one)."""
 _MAX_DOCUMENTS = 0xFFFFFFFF
+
+VALIDATION_FAILURES = {
+    "InvalidDocumentAccessLevel": "Cannot access source document location with the current permissions.",
+    "InvalidTargetDocumentAccessLevel": "Cannot access target document location with the current permissions.",
+    "TargetFileAlreadyExists": "Target document file already exists.",
+}
+"""Why a real batch failed validation (recorded inner error codes and their messages)."""
 
 
 class Status(StrEnum):
@@ -84,6 +92,8 @@ class BatchOptions(TypedDict, total=False):
     failures: int
     """How many documents end Failed (``outcome="Failed"`` fails them all)."""
     target_language: str
+    validation_error: str
+    """With ``outcome="ValidationFailed"``: the inner error code, a key of :data:`VALIDATION_FAILURES`."""
     batch_id: str | None
     """The batch's id (a GUID); None draws one from the seed."""
     source_url: str
@@ -192,6 +202,8 @@ class BatchView:
     cancelled: int
     characters: int
     image_scans: int
+    validation_error: str | None = None
+    """The inner error code of a ValidationFailed batch."""
 
 
 @attrs.define
@@ -214,6 +226,7 @@ class Batch:
     names: Sequence[str] | None
     document_suffix: str
     cancel_seconds: float
+    validation_error: str = "InvalidDocumentAccessLevel"
     cancelled_at: float | None = None
     """Elapsed seconds at which a cancel was accepted."""
     _charge_prefix: array[int] | None = None
@@ -290,6 +303,7 @@ class Batch:
             cancelled=0,
             characters=0,
             image_scans=0,
+            validation_error=self.validation_error,
         )
 
     def _status(self, m: Moment, success: int) -> Status:
@@ -456,9 +470,12 @@ class Service:
         seconds = options.get("seconds", 10.0)
         failures = options.get("failures", 0)
         outcome = options.get("outcome", "Succeeded")
+        validation_error = options.get("validation_error", "InvalidDocumentAccessLevel")
         names = None if isinstance(documents, int) else tuple(documents)
         count = documents if isinstance(documents, int) else len(documents)
         _check_batch(count, seconds, failures, outcome)
+        if validation_error not in VALIDATION_FAILURES:
+            raise ValueError(f"validation_error must be one of {sorted(VALIDATION_FAILURES)}, not {validation_error!r}")
         identifier = self._batch_id(options.get("batch_id"))
         picked = range(count) if outcome == "Failed" else self._random.sample(range(count), failures)
         batch = Batch(
@@ -476,6 +493,7 @@ class Service:
             names=names,
             document_suffix=self._uuid()[9:],
             cancel_seconds=self.cancel_seconds,
+            validation_error=validation_error,
         )
         self._batches[identifier] = batch
         return batch

@@ -11,12 +11,13 @@ from typing import Any
 
 import attrs
 
-from doctrans_async.emulator._state import BatchView, DocumentView, Status, format_ticks
+from doctrans_async.emulator._state import VALIDATION_FAILURES, BatchView, DocumentView, Status, format_ticks
 
 __all__ = [
     "BINARY_TYPE",
     "DOCUMENT_BASE",
     "DOCUMENT_ERROR",
+    "FAILED_DOCUMENT_ERROR",
     "GATEWAY_401",
     "GATEWAY_404",
     "GATEWAY_JSON_TYPE",
@@ -27,7 +28,7 @@ __all__ = [
     "OPERATION_TEXT_BASE",
     "RETRY_AFTER_SECONDS",
     "TEXT_BASE",
-    "VALIDATION_ERROR",
+    "VALIDATION_ERRORS",
     "ApiError",
     "Layout",
     "batch_json",
@@ -68,6 +69,8 @@ class Layout:
     """The version travels as ``?api-version=`` (2024-05-01 and later) rather than in the path."""
     cancel_reports_prior_status: bool
     """``DELETE`` answers the status the batch had (v1.x, recorded ``NotStarted``), not ``Cancelling`` (2024)."""
+    retry_after: bool
+    """The status of a batch in progress carries ``Retry-After`` (2024-05-01, recorded; v1.x's polls carry none)."""
     images: bool = False
 
 
@@ -92,6 +95,7 @@ def _text_layout(version: str) -> Layout:
         "@nextLink",
         in_query=False,
         cancel_reports_prior_status=True,
+        retry_after=False,
     )
 
 
@@ -109,6 +113,7 @@ def _document_layout(version: str, *, images: bool) -> Layout:
         "@nextLink",
         in_query=True,
         cancel_reports_prior_status=False,
+        retry_after=True,
         images=images,
     )
 
@@ -170,13 +175,10 @@ MAX_GLOSSARIES_ERROR = error_body(
 )
 """``POST document:translate`` with more than one glossary (recorded)."""
 
-VALIDATION_ERROR = error_body(
-    "InvalidRequest",
-    "Cannot access source document location with the current permissions.",
-    "Operation",
-    "InvalidDocumentAccessLevel",
-)
-"""The recorded error of a real ValidationFailed batch (``recorded/2024-05-01-batch-validation-failed.json``)."""
+VALIDATION_ERRORS = {
+    code: error_body("InvalidRequest", message, "Operation", code) for code, message in VALIDATION_FAILURES.items()
+}
+"""The recorded errors of real ValidationFailed batches, by inner code."""
 
 DOCUMENT_ERROR = error_body(
     "InvalidRequest",
@@ -184,6 +186,11 @@ DOCUMENT_ERROR = error_body(
     "Document",
     "WrongDocumentEncoding",
 )
+"""``document:translate``'s answer to a text document that is not UTF-8."""
+FAILED_DOCUMENT_ERROR = error_body(
+    "InvalidRequest", "The document does not have any translatable text.", "Document", "NoTranslatableText"
+)
+"""A failed document's error; a batch whose every document failed carries it too, aimed at ``Operation`` (recorded)."""
 
 _FAULT_ERRORS = {
     400: error_body("InvalidRequest", "The request is invalid.", "Operation"),
@@ -229,8 +236,10 @@ def batch_json(view: BatchView, layout: Layout) -> dict[str, Any]:
         "lastActionDateTimeUtc": format_ticks(view.last_action_ticks),
         "status": view.status.value,
     }
-    if view.status is Status.VALIDATION_FAILED:
-        body["error"] = VALIDATION_ERROR["error"]
+    if view.validation_error is not None:
+        body["error"] = VALIDATION_ERRORS[view.validation_error]["error"]
+    elif view.status is Status.FAILED:
+        body["error"] = {**FAILED_DOCUMENT_ERROR["error"], "target": "Operation"}
     summary = {
         "total": view.total,
         "failed": view.failed,
@@ -262,7 +271,7 @@ def document_json(view: DocumentView, layout: Layout) -> dict[str, Any]:
         "to": view.language,
     }
     if failed:
-        body["error"] = DOCUMENT_ERROR["error"]
+        body["error"] = FAILED_DOCUMENT_ERROR["error"]
     body |= {"progress": view.progress, "id": view.id, "characterCharged": view.characters}
     if layout.images:
         body |= {

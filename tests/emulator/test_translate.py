@@ -310,3 +310,29 @@ async def test_command_line_start_and_size_options_reach_the_emulator() -> None:
     assert status.json()["summary"]["total"] == 3
     assert status.json()["summary"]["failed"] == 1
     assert too_big.status == 413
+
+
+@pytest.mark.parametrize(
+    ("flags", "retry_after", "link"),
+    [
+        ([], "1", "$orderBy=createdDateTimeUtc asc"),
+        (["--retry-after", "7", "--encoded-links"], "7", "$orderBy=createdDateTimeUtc%20asc"),
+        (["--no-retry-after"], None, "$orderBy=createdDateTimeUtc asc"),
+    ],
+    ids=["defaults", "retry-after-and-encoded", "no-retry-after"],
+)
+async def test_command_line_retry_after_and_link_options_reach_the_emulator(
+    flags: list[str], retry_after: str | None, link: str
+) -> None:
+    """Retry-After is 1 by default (as the real service), --retry-after S or --no-retry-after change it;
+    --encoded-links writes the order's space in next links as %20."""
+    emulator = emulator_of(parser().parse_args(["--key", "k", "--port", "0", "--page-size", "1", *flags]))
+    auth = {"Ocp-Apim-Subscription-Key": "k"}
+    async with emulator, aiohttp.ClientSession() as session:
+        probe = Probe(emulator, session)
+        batch_id = emulator.add_batch(seconds=3600)
+        emulator.add_batch()
+        status = await probe.get(emulator.batch_url(batch_id), headers=auth)
+        page = await probe.get(probe.url("v1.0", "/batches", "$orderBy=createdDateTimeUtc%20asc"), headers=auth)
+    assert status.headers.get("Retry-After") == retry_after
+    assert page.json()["@nextLink"].endswith(link)

@@ -81,8 +81,8 @@ async def test_200_headers_carry_etag_cache_control_and_a_fresh_request_id() -> 
 
 
 async def test_retry_after_is_sent_on_the_status_of_a_batch_in_progress() -> None:
-    """Retry-After: 1 (retry_after=, default 1) comes on the status of a batch in progress, not on a finished one's
-    nor on document lists; retry_after=None sends none."""
+    """Retry-After: 1 (retry_after=, default 1) comes on the status of a batch in progress in 2024-05-01 and later,
+    not on a finished one's, nor on document lists, nor in v1.x (as recorded); retry_after=None sends none."""
     clock = VirtualClock()
     async with serve(clock=clock) as probe:
         running = probe.emulator.add_batch(seconds=10)
@@ -90,13 +90,14 @@ async def test_retry_after_is_sent_on_the_status_of_a_batch_in_progress() -> Non
         status = await probe.get(probe.emulator.batch_url(running))
         finished = await probe.get(probe.emulator.batch_url(done))
         documents = await probe.get(probe.url("2024-05-01", f"/batches/{running}/documents"))
+        v1 = await probe.get(probe.url("v1.0", f"/batches/{running}"))
     async with serve(retry_after=None) as probe:
         silent = await probe.get(probe.emulator.batch_url(probe.emulator.add_batch()))
     async with serve(retry_after=3) as probe:
         three = await probe.get(probe.emulator.batch_url(probe.emulator.add_batch()))
     assert status.headers["Retry-After"] == "1"
     assert three.headers["Retry-After"] == "3"
-    for answer in (finished, documents, silent):
+    for answer in (finished, documents, v1, silent):
         assert "Retry-After" not in answer.headers
 
 
@@ -236,7 +237,8 @@ async def test_validation_failed_batch_matches_the_recorded_body() -> None:
 
 
 async def test_document_bodies_follow_the_recorded_shape() -> None:
-    """Documents carry the recorded fields; a failed one has an error with innerError and no target path."""
+    """Documents carry the recorded fields; a failed one has an error with innerError and no target path, and a
+    batch whose every document failed carries that error aimed at the Operation (as recorded)."""
     clock = VirtualClock()
     recorded = json.loads(RECORDED_DOCUMENT)
     async with serve(clock=clock) as probe:
@@ -245,6 +247,7 @@ async def test_document_bodies_follow_the_recorded_shape() -> None:
         clock.advance(1)
         failed = (await probe.documents("v1.0", batch_id))[0].json()["value"][0]
         succeeded = (await probe.documents("v1.0", ok_id))[0].json()["value"][0]
+        batch = (await probe.get(probe.emulator.batch_url(batch_id))).json()
     assert list(succeeded) == list(recorded)
     assert succeeded["progress"] == 1
     assert isinstance(succeeded["characterCharged"], int)
@@ -252,7 +255,9 @@ async def test_document_bodies_follow_the_recorded_shape() -> None:
     assert "path" not in failed
     assert failed["status"] == "Failed"
     assert failed["error"]["target"] == "Document"
-    assert failed["error"]["innerError"]["code"] == "WrongDocumentEncoding"
+    assert failed["error"]["innerError"]["code"] == "NoTranslatableText"
+    assert list(batch) == ["id", "createdDateTimeUtc", "lastActionDateTimeUtc", "status", "error", "summary"]
+    assert batch["error"] == {**failed["error"], "target": "Operation"}
 
 
 async def test_one_documents_status_is_served_by_id() -> None:
