@@ -70,17 +70,20 @@ async def test_a_binary_document_comes_back_unchanged(translator: dt.DocumentTra
 async def test_glossaries_by_path_and_open_file_are_applied(
     translator: dt.DocumentTranslationClient, tmp_path: Path
 ) -> None:
-    """A TSV glossary by path and a CSV one as an open file both replace their terms before translation."""
+    """A TSV glossary by path and a CSV one as an open file each replace their terms before translation (one per
+    request: the real service refuses a second glossary)."""
     (tmp_path / "animals.tsv").write_text("cat\tchat\n")
     (tmp_path / "places.csv").write_text("garden,jardin\n")
+    story = b"the cat in the garden\n"
+    by_path = await translator.translate_document(
+        story, target_language="fr", filename="story.txt", glossaries=[tmp_path / "animals.tsv"]
+    )
     with (tmp_path / "places.csv").open("rb") as places:
-        translated = await translator.translate_document(
-            b"the cat in the garden\n",
-            target_language="fr",
-            filename="story.txt",
-            glossaries=[tmp_path / "animals.tsv", places],
+        by_file = await translator.translate_document(
+            story, target_language="fr", filename="story.txt", glossaries=[places]
         )
-    assert translated == b"[fr] the chat in the jardin\n"
+    assert by_path == b"[fr] the chat in the garden\n"
+    assert by_file == b"[fr] the cat in the jardin\n"
 
 
 async def test_source_language_category_and_allow_fallback_reach_the_service(

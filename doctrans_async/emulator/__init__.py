@@ -19,19 +19,21 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from types import TracebackType
+from typing import Unpack
 
 from aiohttp import web
 
 from doctrans_async._clock import Clock, SystemClock
 from doctrans_async.emulator._app import make_app
+from doctrans_async.emulator._document_translate import MAX_DOCUMENT_BYTES
 from doctrans_async.emulator._faults import Fault, FaultKind, Faults
 from doctrans_async.emulator._site import RequestRecord, Settings, Site
-from doctrans_async.emulator._state import Batch, Outcome, Service, Status
-from doctrans_async.emulator._wire import DIALECTS
+from doctrans_async.emulator._state import Batch, BatchOptions, Outcome, Service, Status
+from doctrans_async.emulator._wire import LAYOUTS, RETRY_AFTER_SECONDS
 
-__all__ = ["Emulator", "Fault", "FaultKind", "Faults", "Outcome", "RequestRecord", "Status"]
+__all__ = ["BatchOptions", "Emulator", "Fault", "FaultKind", "Faults", "Outcome", "RequestRecord", "Status"]
 
 
 class Emulator:
@@ -44,7 +46,8 @@ class Emulator:
         key: the ``Ocp-Apim-Subscription-Key`` accepted (default: a random token, see :attr:`key`).
         tokens: bearer tokens accepted in ``Authorization: Bearer …``.
         page_size: the server page size of list routes (the real one is 50).
-        retry_after: seconds sent as ``Retry-After`` on batch status responses; None sends none, as recorded.
+        retry_after: seconds sent as ``Retry-After`` on the status of a batch in progress, in 2024-05-01 and
+            later (the real service sends 1, the default; its recorded v1.x polls carry none); None sends none.
         seed: makes batch and document ids, failing documents and timestamps' last digit reproducible.
         start_documents, start_seconds, start_failures: the shape of batches started through ``POST batches``.
         cancel_seconds: simulated time a cancel spends in Cancelling.
@@ -54,6 +57,8 @@ class Emulator:
             long-running emulator under load should not.
         max_document_bytes: the largest document ``POST document:translate`` accepts (default 10 MiB, the real
             synchronous limit of "10 MB"); a larger one is refused with 413 as soon as the limit is passed.
+        raw_space_links: write next links as the real service does, with the order's space unencoded
+            (``orderBy=createdDateTimeUtc asc``); False encodes it as ``%20``.
     """
 
     def __init__(
@@ -65,7 +70,7 @@ class Emulator:
         key: str | None = None,
         tokens: Iterable[str] = (),
         page_size: int = 50,
-        retry_after: int | None = None,
+        retry_after: int | None = RETRY_AFTER_SECONDS,
         seed: int = 0,
         start_documents: int = 10,
         start_seconds: float = 10.0,
@@ -73,7 +78,8 @@ class Emulator:
         cancel_seconds: float = 2.0,
         foreign_host: str = "127.0.0.2",
         log_limit: int | None = 100_000,
-        max_document_bytes: int = 10 * 1024 * 1024,
+        max_document_bytes: int = MAX_DOCUMENT_BYTES,
+        raw_space_links: bool = True,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be >= 1, not {page_size}")
@@ -93,6 +99,7 @@ class Emulator:
             start_failures=start_failures,
             foreign_host=foreign_host,
             max_document_bytes=max_document_bytes,
+            raw_space_links=raw_space_links,
         )
         service = Service(seed=seed, cancel_seconds=cancel_seconds)
         self._site = Site(service, self.clock, Faults(), settings, deque(maxlen=log_limit))
@@ -130,44 +137,28 @@ class Emulator:
 
     def base_url(self, version: str = "2024-05-01") -> str:
         """The URL ``/batches`` hangs off in ``version``'s layout (2024+ also needs ``?api-version=``)."""
-        return f"{self.endpoint}{DIALECTS[version].base}"
+        return f"{self.endpoint}{LAYOUTS[version].base_path}"
 
     def batch_url(self, batch_id: str, version: str = "2024-05-01") -> str:
-        """The status URL of a batch in ``version``'s layout, as an ``Operation-Location`` would give it."""
-        query = f"?api-version={version}" if DIALECTS[version].in_query else ""
+        """The status URL of a batch in ``version``'s layout (v1.x's ``Operation-Location`` names another path,
+        ``/translatortext/batch/...``, served too)."""
+        query = f"?api-version={version}" if LAYOUTS[version].in_query else ""
         return f"{self.base_url(version)}/batches/{batch_id}{query}"
 
-    def add_batch(
-        self,
-        *,
-        documents: int | Sequence[str] = 10,
-        seconds: float = 10.0,
-        outcome: Outcome = "Succeeded",
-        failures: int = 0,
-        target_language: str = "fr",
-        batch_id: str | None = None,
-        source_url: str = "https://emulated.blob.core.windows.net/source",
-        target_url: str = "https://emulated.blob.core.windows.net/target",
-    ) -> str:
+    def add_batch(self, **options: Unpack[BatchOptions]) -> str:
         """Seed a batch created now; returns its id.
 
-        ``documents`` is a count or a list of file names. The batch runs for ``seconds`` of emulator-clock time:
-        NotStarted, then Running while documents start and finish, then Succeeded (Failed if every document
-        failed). ``failures`` documents end Failed with a document error; ``outcome="Failed"`` fails them all;
-        ``outcome="ValidationFailed"`` makes the batch fail validation at once, with the recorded error.
+        Keywords (all optional): ``documents``, a count or a list of file names (default 10); ``seconds`` of
+        emulator-clock time the batch runs (default 10.0): NotStarted, then Running while documents start and
+        finish, then Succeeded (Failed if every document failed); ``failures``, how many documents end Failed with a
+        document error (default 0); ``outcome``: ``"Succeeded"`` (default), ``"Failed"`` fails them all,
+        ``"ValidationFailed"`` makes the batch fail validation at once, with a recorded error: ``validation_error``
+        names which (``"InvalidDocumentAccessLevel"``, the default, ``"InvalidTargetDocumentAccessLevel"`` or
+        ``"TargetFileAlreadyExists"``);
+        ``target_language`` (default ``"fr"``); ``batch_id``, a GUID (default: drawn from the seed);
+        ``source_url`` and ``target_url``, the containers the documents' paths are in.
         """
-        batch = self._site.service.add(
-            now=self.clock.monotonic(),
-            utcnow=self.clock.utcnow(),
-            documents=documents,
-            seconds=seconds,
-            failures=failures,
-            outcome=outcome,
-            language=target_language,
-            source_url=source_url,
-            target_url=target_url,
-            batch_id=batch_id,
-        )
+        batch = self._site.service.add(now=self.clock.monotonic(), utcnow=self.clock.utcnow(), **options)
         return batch.id
 
     def cancel_batch(self, batch_id: str) -> None:

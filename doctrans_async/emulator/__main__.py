@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from doctrans_async.emulator import Emulator
+from doctrans_async.emulator._document_translate import MAX_DOCUMENT_BYTES
+from doctrans_async.emulator._wire import RETRY_AFTER_SECONDS
 
 
 @attrs.frozen
@@ -71,7 +73,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="port, 0 for any free one (default 8080)")
     p.add_argument("--key", help="subscription key to accept (default: a random one, printed)")
     p.add_argument("--page-size", type=int, default=50, help="server page size of lists (default 50)")
-    p.add_argument("--retry-after", type=int, help="send Retry-After: S on batch status responses")
+    p.add_argument(
+        "--retry-after",
+        type=_at_least(0),
+        default=RETRY_AFTER_SECONDS,
+        metavar="S",
+        help=f"Retry-After sent on the status of a batch in progress (default {RETRY_AFTER_SECONDS}, as the real one)",
+    )
+    p.add_argument(
+        "--no-retry-after", dest="retry_after", action="store_const", const=None, help="send no Retry-After at all"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for ids and failing documents")
     p.add_argument(
         "--batch",
@@ -93,9 +104,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-document-bytes",
         type=_at_least(0),
-        default=10 * 1024 * 1024,
+        default=MAX_DOCUMENT_BYTES,
         metavar="B",
         help="largest document document:translate accepts (default 10 MiB)",
+    )
+    p.add_argument(
+        "--encoded-links",
+        action="store_true",
+        help="write the space in ordered listings' next links as %%20 (the real service leaves it raw)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON line on stdout")
     p.add_argument(
@@ -119,6 +135,7 @@ def emulator_of(args: argparse.Namespace) -> Emulator:
         start_seconds=args.start_seconds,
         start_failures=args.start_failures,
         max_document_bytes=args.max_document_bytes,
+        raw_space_links=not args.encoded_links,
     )
 
 

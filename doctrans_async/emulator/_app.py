@@ -1,10 +1,12 @@
 """The HTTP front: aiohttp.web routing that serves the simulated service in every API version's layout.
 
 One application serves all four versions (see ``reference/rest-api.md``): v1.0-preview.1 and v1.0 under
-``/translator/text/batch/{version}`` (``$top``/``$skip``, ``@nextLink``), 2024-05-01 and 2026-03-01 under
-``/translator/document`` with ``?api-version=`` (``top``/``skip``/``maxpagesize``, ``nextLink``). Every request goes
-through :func:`_endpoint`: fault plan, then the checks in the real service's order (unknown path → 404 from the
-gateway, key → 401, api-version → 400), then the route, then the fault's changes to what is sent, then the log.
+``/translator/text/batch/{version}`` (``$top``/``$skip``/``$maxpagesize``, ``@nextLink``; also under
+``/translatortext/batch/{version}``, where their ``Operation-Location`` points), 2024-05-01 and 2026-03-01 under
+``/translator/document`` with ``?api-version=`` (``top``/``skip``/``maxpagesize``; ``nextLink`` on documents,
+``@nextLink`` on batches). Every request goes through :func:`_endpoint`: fault plan, then the checks in the real
+service's order (unknown path → 404 from the gateway, key → 401, api-version → 400), then the route, then the
+fault's changes to what is sent, then the log.
 """
 
 from __future__ import annotations
@@ -40,15 +42,17 @@ from doctrans_async.emulator._routes import (
 from doctrans_async.emulator._site import RequestRecord, Settings, Site
 from doctrans_async.emulator._wire import (
     BINARY_TYPE,
-    DIALECTS,
     DOCUMENT_BASE,
     GATEWAY_401,
     GATEWAY_404,
+    GATEWAY_JSON_TYPE,
     HTML_502_PAGE,
     JSON_TYPE,
+    LAYOUTS,
+    OPERATION_TEXT_BASE,
     TEXT_BASE,
     ApiError,
-    Dialect,
+    Layout,
     error_body,
     fault_error_body,
 )
@@ -57,7 +61,8 @@ __all__ = ["make_app"]
 
 SITE = web.AppKey("doctrans_emulator_site", Site)
 
-Layout = Literal["text", "document"]
+Family = Literal["text", "document"]
+"""The two URL families: v1.x's versions in the path, 2024-05-01 and later's in the query."""
 _BATCH = "/batches/{batch_id}"
 _RouteTable = list[tuple[str, str, str, Route]]
 _COMMON_ROUTES: _RouteTable = [
@@ -80,10 +85,10 @@ _DOCUMENT_ROUTES: _RouteTable = [
 ]
 
 
-def _dialect(request: web.Request, layout: Layout) -> Dialect | None:
-    if layout == "document":
-        return DIALECTS.get(request.query.get("api-version", ""))
-    found = DIALECTS.get(request.match_info["version"])
+def _layout(request: web.Request, family: Family) -> Layout | None:
+    if family == "document":
+        return LAYOUTS.get(request.query.get("api-version", ""))
+    found = LAYOUTS.get(request.match_info["version"])
     return found if found is not None and not found.in_query else None
 
 
@@ -110,7 +115,7 @@ def _page_key(url: URL) -> str:
 
 
 def _api_version_error() -> dict[str, Any]:
-    versions = ", ".join(v for v, d in DIALECTS.items() if d.in_query)
+    versions = ", ".join(v for v, layout in LAYOUTS.items() if layout.in_query)
     message = f"The api-version query parameter is missing or unsupported; use one of {versions}."
     return error_body("InvalidRequest", message, "api-version", "InvalidApiVersion")
 
@@ -141,20 +146,21 @@ def _json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _render(reply: Reply, request_id: str, fault: Fault | None = None, next_key: str = "") -> web.Response:
+def _render(reply: Reply, request_id: str, fault: Fault | None = None, *, method: str = "GET") -> web.Response:
     headers = _request_ids(request_id) | reply.headers
     if reply.data is not None:
         headers["Content-Type"] = BINARY_TYPE
         return web.Response(status=reply.status, body=_corrupt(reply.data, headers, fault), headers=headers)
     body = reply.body
-    if reply.paged and body is not None and reply.next_link is not None:
-        body = {**body, next_key: reply.next_link}
+    if reply.next_link_key is not None and body is not None and reply.next_link is not None:
+        body = {**body, reply.next_link_key: reply.next_link}
     if body is None:
         return web.Response(status=reply.status, headers=headers)
     data = _json(body)
-    headers["Content-Type"] = JSON_TYPE
-    if reply.status == 200:
-        headers["ETag"] = f'"{hashlib.sha256(data).hexdigest()}"'
+    headers.setdefault("Content-Type", JSON_TYPE)
+    if reply.status == 200 and method == "GET":
+        # Recorded: upper-case hex; a DELETE's 200 has neither header.
+        headers["ETag"] = f'"{hashlib.sha256(data).hexdigest().upper()}"'
         headers["Cache-Control"] = "public, max-age=1"
     data = _corrupt(data, headers, fault)
     return web.Response(status=reply.status, body=data, headers=headers)
@@ -179,7 +185,8 @@ def _early(fault: Fault, request_id: str) -> web.Response | None:
         return web.Response(status=502, text=HTML_502_PAGE, content_type="text/html")
     if fault.kind is FaultKind.HTTP:
         assert fault.status is not None
-        headers = _request_ids(request_id) | fault.retry_headers() | {"Content-Type": JSON_TYPE}
+        content_type = GATEWAY_JSON_TYPE if fault.status == 401 else JSON_TYPE
+        headers = _request_ids(request_id) | fault.retry_headers() | {"Content-Type": content_type}
         return web.Response(status=fault.status, body=_json(fault_error_body(fault.status)), headers=headers)
     return None
 
@@ -187,8 +194,8 @@ def _early(fault: Fault, request_id: str) -> web.Response | None:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _endpoint(name: str | None, route: Route | None, layout: Layout) -> Handler:
-    """The aiohttp handler of one route in one layout (``route`` None: the gateway's 404)."""
+def _endpoint(name: str | None, route: Route | None, family: Family) -> Handler:
+    """The aiohttp handler of one route in one URL family (``route`` None: the gateway's 404)."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
         site = request.app[SITE]
@@ -198,7 +205,7 @@ def _endpoint(name: str | None, route: Route | None, layout: Layout) -> Handler:
         site.log.append(arrived)
         status: int | None = None
         try:
-            response = await _serve(request, site, route, layout, fault)
+            response = await _serve(request, site, route, family, fault)
             status = response.status if response is not None else None
             return response if response is not None else web.Response()
         finally:
@@ -222,7 +229,7 @@ async def _serve(
     request: web.Request,
     site: Site,
     route: Route | None,
-    layout: Layout,
+    family: Family,
     fault: Fault | None,
 ) -> web.Response | None:
     """The response to send, or None when the connection is dropped instead.
@@ -241,21 +248,27 @@ async def _serve(
         early = _early(fault, request_id)
         if early is not None:
             return early
-    dialect = _dialect(request, layout) if route is not None else None
-    if route is None or (dialect is None and layout == "text"):
+    layout = _layout(request, family) if route is not None else None
+    if route is None or (layout is None and family == "text"):
         return _render(Reply(404, GATEWAY_404), request_id)
     if not _authorized(request.headers, site.settings):
-        return _render(Reply(401, GATEWAY_401), request_id)
-    if dialect is None:
-        return _render(Reply(400, _api_version_error()), request_id)
-    call = Call(request, site, dialect, site.clock.monotonic())
+        return _render(Reply(401, GATEWAY_401, {"Content-Type": GATEWAY_JSON_TYPE}), request_id)
+    if layout is None:
+        return _render(_error_reply(ApiError(400, _api_version_error()), family), request_id)
+    call = Call(request, site, layout, site.clock.monotonic())
     try:
         reply = await route(call)
     except ApiError as error:
-        reply = Reply(error.status, error.body)
-    if reply.paged:
+        reply = _error_reply(error, family)
+    if reply.next_link_key is not None:
         _apply_link_fault(call, reply, fault)
-    return _render(reply, request_id, fault, dialect.next_key)
+    return _render(reply, request_id, fault, method=request.method)
+
+
+def _error_reply(error: ApiError, family: Family) -> Reply:
+    # Recorded on 2024-05-01 (document:translate's 400): the code in a header too, as Azure's guidelines have it.
+    headers = {"x-ms-error-code": str(error.body["error"]["code"])} if family == "document" else {}
+    return Reply(error.status, error.body, headers)
 
 
 def _record(
@@ -280,13 +293,16 @@ def make_app(site: Site) -> web.Application:
     """The aiohttp application serving ``site`` in every version's layout."""
     app = web.Application()
     app[SITE] = site
-    text_prefix = f"{TEXT_BASE}/{{version}}"
-    layouts: list[tuple[Layout, str, _RouteTable]] = [
-        ("text", text_prefix, _COMMON_ROUTES + _TEXT_ROUTES),
+    text_routes = _COMMON_ROUTES + _TEXT_ROUTES
+    families: list[tuple[Family, str, _RouteTable]] = [
+        ("text", f"{TEXT_BASE}/{{version}}", text_routes),
+        # Where v1.x's Operation-Location points; the recordings never show a request there, so this is a guess
+        # that a client following the header as given should get the status it names.
+        ("text", f"{OPERATION_TEXT_BASE}/{{version}}", text_routes),
         ("document", DOCUMENT_BASE, _COMMON_ROUTES + _DOCUMENT_ROUTES),
     ]
-    for layout, prefix, table in layouts:
+    for family, prefix, table in families:
         for method, path, name, route in table:
-            app.router.add_route(method, prefix + path, _endpoint(name, route, layout))
+            app.router.add_route(method, prefix + path, _endpoint(name, route, family))
     app.router.add_route("*", "/{tail:.*}", _endpoint(None, None, "text"))
     return app

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
 
 import attrs
 from aiohttp import web
 
-from doctrans_async.emulator._listing import Paging
+from doctrans_async.emulator._listing import Filters, Paging, Query, next_link_query
 from doctrans_async.emulator._site import Site
 from doctrans_async.emulator._state import Batch
-from doctrans_async.emulator._wire import ApiError, Dialect, error_body
+from doctrans_async.emulator._wire import ApiError, Layout, error_body
 
 __all__ = ["Call", "Reply", "Route"]
 
@@ -25,7 +24,8 @@ class Reply:
     body: dict[str, Any] | None
     headers: dict[str, str] = attrs.Factory(dict)
     next_link: str | None = None
-    paged: bool = False
+    next_link_key: str | None = None
+    """Set on a page: the key its next link goes under (even when it has none, for link faults)."""
     data: bytes | None = None
     """A binary body (sent as ``application/octet-stream``) instead of the JSON ``body``."""
 
@@ -36,7 +36,7 @@ class Call:
 
     request: web.Request
     site: Site
-    dialect: Dialect
+    layout: Layout
     now: float
 
     @property
@@ -44,8 +44,8 @@ class Call:
         return f"{self.request.scheme}://{self.request.host}"
 
     @property
-    def query(self) -> Mapping[str, str]:
-        return self.request.query
+    def query(self) -> Query:
+        return Query(self.request.query)
 
     def batch(self) -> Batch:
         batch = self.site.service.get(self.request.match_info["batch_id"])
@@ -54,26 +54,18 @@ class Call:
             raise ApiError(404, error_body("ResourceNotFound", message, "Operation"))
         return batch
 
-    def batch_url(self, batch_id: str) -> str:
-        suffix = f"?api-version={self.dialect.version}" if self.dialect.in_query else ""
-        return f"{self.origin}{self.dialect.base}/batches/{batch_id}{suffix}"
+    def operation_location(self, batch_id: str) -> str:
+        """The ``Operation-Location`` of a started batch, as the real service writes it for this version."""
+        suffix = f"?api-version={self.layout.version}" if self.layout.in_query else ""
+        return f"{self.origin}{self.layout.operation_base}/batches/{batch_id}{suffix}"
 
-    def page(self, items: list[dict[str, Any]], following: Paging | None) -> Reply:
-        link = self.next_link(following) if following is not None else None
-        return Reply(200, {"value": items}, next_link=link, paged=True)
-
-    def next_link(self, paging: Paging) -> str:
-        """This request's URL on its own origin with the paging moved on, every other parameter kept."""
-        d = self.dialect
-        paging_names = {d.top, d.skip, d.max_page_size}
-        pairs = [(k, v) for k, v in self.query.items() if k not in paging_names]
-        pairs.append((d.skip, str(paging.skip)))
-        if paging.top is not None:
-            pairs.append((d.top, str(paging.top)))
-        if paging.max_page_size is not None and d.max_page_size is not None:
-            pairs.append((d.max_page_size, str(paging.max_page_size)))
-        query = "&".join(f"{quote(k, safe='$')}={quote(v, safe=',:')}" for k, v in pairs)
-        return f"{self.origin}{self.request.rel_url.raw_path}?{query}"
+    def page(self, items: list[dict[str, Any]], following: Paging | None, filters: Filters, key: str) -> Reply:
+        """A page of ``items``, linking to the page ``following`` describes (None: the last page, no link)."""
+        link = None
+        if following is not None:
+            query = next_link_query(self.layout, following, filters, raw_spaces=self.site.settings.raw_space_links)
+            link = f"{self.origin}{self.request.rel_url.raw_path}?{query}"
+        return Reply(200, {"value": items}, next_link=link, next_link_key=key)
 
 
 Route = Callable[[Call], Awaitable[Reply]]

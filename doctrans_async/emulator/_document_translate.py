@@ -6,6 +6,8 @@ from typing import Literal
 
 import attrs
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.multipart import BadContentDispositionHeader
 
 from doctrans_async.emulator._call import Call, Reply
 from doctrans_async.emulator._formats import SYNCHRONOUS_FORMATS, Format
@@ -13,14 +15,17 @@ from doctrans_async.emulator._translate import glossary_pairs, translate_text
 from doctrans_async.emulator._wire import (
     DOCUMENT_ERROR,
     GATEWAY_404,
+    MAX_GLOSSARIES_ERROR,
     ApiError,
     error_body,
     invalid_argument,
     invalid_request,
 )
 
-__all__ = ["MAX_GLOSSARY_BYTES", "translate_document"]
+__all__ = ["MAX_DOCUMENT_BYTES", "MAX_GLOSSARY_BYTES", "translate_document"]
 
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+"""The synchronous route's default document size limit (the service's documented "10 MB")."""
 MAX_GLOSSARY_BYTES = 1024 * 1024
 """The synchronous route's glossary size limit (the service's documented "1 MB")."""
 
@@ -42,13 +47,15 @@ async def translate_document(call: Call) -> Reply:
     :func:`~doctrans_async.emulator._translate.translate_text` does (TSV/CSV glossaries applied); binary ones
     (Word, Excel, PowerPoint, Outlook) come back byte for byte as they were sent, which still shows the upload
     arrived whole. Error bodies: a missing target language is 400 InvalidArgument (target ``targetLanguage``); an
-    unsupported content type 400 InvalidFormat (target ``ContentType``); a document over ``max_document_bytes`` or
-    a glossary over 1 MiB 413 RequestEntityTooLarge, answered as soon as the limit is passed.
+    unsupported content type 400 InvalidFormat (target ``ContentType``); a second glossary 400 InvalidRequest
+    (target ``GlossaryBodies``, as recorded); a document over ``max_document_bytes`` or a glossary over 1 MiB 413
+    RequestEntityTooLarge, answered as soon as the limit is passed; a body that is not well-formed multipart 400
+    InvalidRequest, whatever is wrong in it.
     """
-    if not call.dialect.in_query:
+    if not call.layout.in_query:
         # v1.x has no such operation: the path is unknown to the gateway.
         raise ApiError(404, GATEWAY_404)
-    target = call.query.get("targetLanguage", "").strip()
+    target = (call.query.get("targetLanguage") or "").strip()
     if not target:
         raise invalid_argument("targetLanguage", "The targetLanguage query parameter is required.")
     upload = await _read_upload(call.request, call.site.settings.max_document_bytes)
@@ -81,9 +88,13 @@ async def _read_upload(request: web.Request, limit: int) -> Upload:
                         "Only one document can be translated per request.", "Document", "MultipleDocuments"
                     )
                 document = await _read_part(part, "document", limit)
+            elif glossaries:
+                raise ApiError(400, MAX_GLOSSARIES_ERROR)
             else:
                 glossaries.append(await _read_part(part, "glossary", MAX_GLOSSARY_BYTES))
-    except ValueError:
+    except (ValueError, HttpProcessingError, BadContentDispositionHeader):
+        # aiohttp's multipart reader raises these for a malformed body (HttpProcessingError: bad part headers or
+        # an overlong line; the warning when warnings are errors, as under pytest): the client's fault, a 400.
         raise invalid_request("The multipart body is malformed.", "Body", "InvalidRequestBody") from None
     if document is None:
         raise _no_document("The request has no document part.")

@@ -1,6 +1,9 @@
 """List routes' query parameters: paging (top, skip, maxpagesize) and filters (ids, statuses, dates, order).
 
-Each is read in the dialect's spelling and refused with 400 InvalidArgument when malformed, as the service does.
+Each is read in the layout's spelling (names in any case, as the service reads them: its own next links say
+``orderBy`` where requests say ``orderby``) and refused with 400 InvalidArgument when malformed. Next links are
+rebuilt from what was understood, in the recorded shape: ``skip``, then ``top`` (what is left), ``maxpagesize`` (the
+page size applied), the filters, and ``api-version`` last; other parameters are dropped.
 """
 
 from __future__ import annotations
@@ -9,16 +12,33 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import attrs
 
 from doctrans_async.emulator._state import Status, to_ticks
-from doctrans_async.emulator._wire import Dialect, invalid_argument
+from doctrans_async.emulator._wire import Layout, invalid_argument
 
-__all__ = ["Filters", "Paging", "parse_filters", "parse_paging"]
+__all__ = ["Filters", "Paging", "Query", "next_link_query", "parse_filters", "parse_paging"]
 
 _INT32_MAX = 2147483647
 _MAX_IDS = 25
+_MAX_PAGE_SIZE = 100
+_FILTER_NAMES = ("createdDateTimeUtcStart", "createdDateTimeUtcEnd", "statuses", "ids")
+"""The filters a next link carries after the order, in the order of the spec's example links."""
+
+
+class Query:
+    """A request's query parameters, looked up by name in any case (the first of repeated names wins)."""
+
+    def __init__(self, pairs: Mapping[str, str]) -> None:
+        self._values: dict[str, str] = {}
+        for name, value in pairs.items():
+            self._values.setdefault(name.lower(), value)
+
+    def get(self, name: str) -> str | None:
+        """The value of ``name`` (any case), or None."""
+        return self._values.get(name.lower())
 
 
 @attrs.frozen
@@ -28,24 +48,24 @@ class Paging:
     skip: int
     top: int | None
     page_size: int
-    max_page_size: int | None
-    """The client's maxpagesize, echoed in next links; None if it sent none."""
+    """The page size applied: the client's maxpagesize, else the server's."""
 
     def window(self, total: int) -> tuple[int, int, Paging | None]:
         """The slice of a ``total``-long collection this page holds, and the paging of the next page if any.
 
-        Skip applies before top; top shrinks by what each page consumed; no next page once top is used up.
+        Skip applies before top; the next page's top is what is left to list (recorded: ``$skip=2&$top=8`` for
+        the second page of 10); no next page once that is nothing.
         """
         room = max(0, total - self.skip)
         count = min(self.page_size, room, self.top if self.top is not None else room)
         stop = self.skip + count
-        left = None if self.top is None else self.top - count
-        if count == 0 or stop >= total or left == 0:
+        left = total - stop if self.top is None else min(self.top - count, total - stop)
+        if count == 0 or left <= 0:
             return self.skip, stop, None
         return self.skip, stop, attrs.evolve(self, skip=stop, top=left)
 
 
-def _int_param(query: Mapping[str, str], name: str, low: int, high: int) -> int | None:
+def _int_param(query: Query, name: str, low: int, high: int) -> int | None:
     raw = query.get(name)
     if raw is None:
         return None
@@ -54,12 +74,15 @@ def _int_param(query: Mapping[str, str], name: str, low: int, high: int) -> int 
     return int(raw)
 
 
-def parse_paging(query: Mapping[str, str], dialect: Dialect, default_size: int) -> Paging:
-    """Paging parameters in the dialect's spelling; 400 InvalidArgument on a bad value."""
-    top = _int_param(query, dialect.top, 0, _INT32_MAX)
-    skip = _int_param(query, dialect.skip, 0, _INT32_MAX) or 0
-    size = _int_param(query, dialect.max_page_size, 1, 100) if dialect.max_page_size else None
-    return Paging(skip, top, size or default_size, size)
+def parse_paging(query: Query, layout: Layout, default_size: int) -> Paging:
+    """Paging parameters in the layout's spelling; 400 InvalidArgument on a bad value.
+
+    An emulator configured with pages above the service's 100 accepts them back from its own next links.
+    """
+    top = _int_param(query, layout.top, 0, _INT32_MAX)
+    skip = _int_param(query, layout.skip, 0, _INT32_MAX) or 0
+    size = _int_param(query, layout.page_size, 1, max(_MAX_PAGE_SIZE, default_size))
+    return Paging(skip, top, size or default_size)
 
 
 @attrs.frozen
@@ -71,6 +94,10 @@ class Filters:
     created_from: int | None = None
     created_to: int | None = None
     descending: bool = True
+    ordered: bool = False
+    """An order was asked for (next links then carry it)."""
+    raw: tuple[tuple[str, str], ...] = ()
+    """The filters as sent, by their canonical names, for next links."""
 
     def admits(self, created_ticks: int) -> bool:
         """Whether something created at ``created_ticks`` is inside the created-date window."""
@@ -78,7 +105,7 @@ class Filters:
         return after and (self.created_to is None or created_ticks <= self.created_to)
 
 
-_STATUS_NAMES = {s.value.lower(): s for s in Status} | {"canceled": Status.CANCELLED}
+_STATUS_NAMES = {s.value.lower(): s for s in Status} | {"canceled": Status.CANCELED, "canceling": Status.CANCELING}
 
 
 def _split(raw: str) -> list[str]:
@@ -128,14 +155,35 @@ def _parse_order(name: str, raw: str | None) -> bool:
     return direction == "desc"
 
 
-def parse_filters(query: Mapping[str, str], dialect: Dialect) -> Filters:
-    """List filters in the dialect's spelling; v1.0-preview.1 has none and ignores them, as unknown parameters."""
-    if dialect.order_by is None:
-        return Filters()
+def parse_filters(query: Query, layout: Layout) -> Filters:
+    """List filters in the layout's spelling."""
+    order = query.get(layout.order_by)
     return Filters(
         ids=_parse_ids(query.get("ids")),
         statuses=_parse_statuses(query.get("statuses")),
         created_from=_parse_date("createdDateTimeUtcStart", query.get("createdDateTimeUtcStart")),
         created_to=_parse_date("createdDateTimeUtcEnd", query.get("createdDateTimeUtcEnd")),
-        descending=_parse_order(dialect.order_by, query.get(dialect.order_by)),
+        descending=_parse_order(layout.order_by, order),
+        ordered=order is not None,
+        raw=tuple((name, value) for name in _FILTER_NAMES if (value := query.get(name)) is not None),
     )
+
+
+def next_link_query(layout: Layout, paging: Paging, filters: Filters, *, raw_spaces: bool) -> str:
+    """The query of the next link to the page ``paging`` describes, as the service writes it.
+
+    With ``raw_spaces`` the order's space is left unencoded, as the real service does (``orderBy=createdDateTimeUtc
+    asc``): not a valid URL, and what a client must cope with.
+    """
+    pairs = [(layout.skip, str(paging.skip))]
+    if paging.top is not None:
+        pairs.append((layout.top, str(paging.top)))
+    pairs.append((layout.page_size, str(paging.page_size)))
+    if filters.ordered:
+        direction = "desc" if filters.descending else "asc"
+        pairs.append((layout.order_by_link, f"createdDateTimeUtc {direction}"))
+    pairs += filters.raw
+    if layout.in_query:
+        pairs.append(("api-version", layout.version))
+    safe = ",: " if raw_spaces else ",:"
+    return "&".join(f"{quote(name, safe='$')}={quote(value, safe=safe)}" for name, value in pairs)

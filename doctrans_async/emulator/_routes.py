@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import attrs
 from aiohttp import web
 
 from doctrans_async.emulator._call import Call, Reply
@@ -17,11 +18,9 @@ from doctrans_async.emulator._formats import FORMATS
 from doctrans_async.emulator._listing import Filters, parse_filters, parse_paging
 from doctrans_async.emulator._state import BatchView, NotCancellable, Runs, Status
 from doctrans_async.emulator._wire import (
-    ApiError,
-    Dialect,
+    Layout,
     batch_json,
     document_json,
-    error_body,
     invalid_argument,
     invalid_request,
 )
@@ -41,9 +40,10 @@ __all__ = [
 
 
 async def get_status(call: Call) -> Reply:
-    """``GET batches/{id}``."""
-    reply = Reply(200, batch_json(call.batch().view(call.now), call.dialect))
-    if call.site.settings.retry_after is not None:
+    """``GET batches/{id}``; ``Retry-After`` while the batch is in progress, where the real service sends it."""
+    view = call.batch().view(call.now)
+    reply = Reply(200, batch_json(view, call.layout))
+    if call.site.settings.retry_after is not None and call.layout.retry_after and view.status.in_progress:
         reply.headers["Retry-After"] = str(call.site.settings.retry_after)
     return reply
 
@@ -54,31 +54,30 @@ async def list_documents(call: Call) -> Reply:
     Every document of a batch shares its creation time, so ordering by it keeps the id order.
     """
     batch = call.batch()
-    paging = parse_paging(call.query, call.dialect, call.site.settings.page_size)
-    filters = parse_filters(call.query, call.dialect)
+    paging = parse_paging(call.query, call.layout, call.site.settings.page_size)
+    filters = parse_filters(call.query, call.layout)
     moment = batch.moment(call.now)
     runs = batch.select(moment, filters.statuses, filters.ids)
     if not filters.admits(batch.created_ticks):
         runs = Runs(())
     start, stop, following = paging.window(len(runs))
-    items = [document_json(batch.document(i, moment), call.dialect) for i in runs.slice(start, stop)]
-    return call.page(items, following)
+    items = [document_json(batch.document(i, moment), call.layout) for i in runs.slice(start, stop)]
+    return call.page(items, following, filters, call.layout.next_link_key)
 
 
 async def get_document(call: Call) -> Reply:
-    """``GET batches/{id}/documents/{documentId}``."""
+    """``GET batches/{id}/documents/{documentId}``; an unknown document is a 404 with an empty body (recorded)."""
     batch = call.batch()
     index = batch.document_index(call.request.match_info["document_id"])
     if index is None:
-        message = "The requested document was not found."
-        raise ApiError(404, error_body("ResourceNotFound", message, "Document"))
-    return Reply(200, document_json(batch.document(index, batch.moment(call.now)), call.dialect))
+        return Reply(404, None)
+    return Reply(200, document_json(batch.document(index, batch.moment(call.now)), call.layout))
 
 
 async def list_batches(call: Call) -> Reply:
     """``GET batches``: every batch, newest first unless ordered otherwise."""
-    paging = parse_paging(call.query, call.dialect, call.site.settings.page_size)
-    filters = parse_filters(call.query, call.dialect)
+    paging = parse_paging(call.query, call.layout, call.site.settings.page_size)
+    filters = parse_filters(call.query, call.layout)
     ordered = sorted(
         call.site.service.batches(),
         key=lambda b: (b.created_ticks, b.sequence),
@@ -86,7 +85,8 @@ async def list_batches(call: Call) -> Reply:
     )
     chosen = [v for v in (b.view(call.now) for b in ordered) if _batch_matches(v, filters)]
     start, stop, following = paging.window(len(chosen))
-    return call.page([batch_json(v, call.dialect) for v in chosen[start:stop]], following)
+    items = [batch_json(v, call.layout) for v in chosen[start:stop]]
+    return call.page(items, following, filters, call.layout.batches_next_link_key)
 
 
 def _batch_matches(view: BatchView, filters: Filters) -> bool:
@@ -107,18 +107,19 @@ async def start_batch(call: Call) -> Reply:
         documents=settings.start_documents,
         seconds=settings.start_seconds,
         failures=min(settings.start_failures, settings.start_documents),
-        language=language,
+        target_language=language,
         source_url=source,
         target_url=target,
     )
-    body = {"id": batch.id, "status": Status.NOT_STARTED.value} if call.dialect.in_query else None
-    return Reply(202, body, {"Operation-Location": call.batch_url(batch.id)})
+    body = {"id": batch.id, "status": Status.NOT_STARTED.value} if call.layout.in_query else None
+    return Reply(202, body, {"Operation-Location": call.operation_location(batch.id)})
 
 
 async def _json_body(request: web.Request) -> Any:
     try:
         return json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
+        # RecursionError: nesting deeper than the decoder goes is as malformed as a syntax error.
         raise invalid_request("The request body is not valid JSON.", "Body", "InvalidRequestBody") from None
 
 
@@ -149,31 +150,37 @@ def _valid_target(target: Any) -> bool:
 
 
 async def cancel_batch(call: Call) -> Reply:
-    """``DELETE batches/{id}``: 200 with the batch now Cancelling; 400 if it already finished or is cancelling."""
+    """``DELETE batches/{id}``: 200 with the batch's status; 400 if it already finished or is cancelling.
+
+    v1.x answers the status the batch had, its last action moved to now (recorded: ``NotStarted``); 2024-05-01 and
+    later answer ``Cancelling`` (recorded). Polls show Cancelling, then Cancelled, either way.
+    """
     batch = call.batch()
+    before = batch.view(call.now)
     try:
         batch.cancel(call.now)
     except NotCancellable as refused:
         message = f"The operation cannot be cancelled because its status is {refused.status.value}."
         raise invalid_request(message, "Operation", "OperationNotCancellable") from None
-    return Reply(200, batch_json(batch.view(call.now), call.dialect))
+    after = batch.view(call.now)
+    if call.layout.cancel_reports_prior_status:
+        after = attrs.evolve(before, last_action_ticks=after.last_action_ticks)
+    return Reply(200, batch_json(after, call.layout))
 
 
-def _formats_reply(kinds: Iterable[str], dialect: Dialect) -> Reply:
-    items = [f.json() for kind in kinds for f in FORMATS[kind]]
-    if not dialect.in_query:
-        items = [{k: v for k, v in f.items() if k != "type"} for f in items]
-    return Reply(200, {"value": items})
+def _formats_reply(kinds: Iterable[str], layout: Layout) -> Reply:
+    # v1.x items have no "type" (recorded).
+    return Reply(200, {"value": [f.json(typed=layout.in_query) for kind in kinds for f in FORMATS[kind]]})
 
 
 async def document_formats(call: Call) -> Reply:
     """v1.x ``GET documents/formats``."""
-    return _formats_reply(["document"], call.dialect)
+    return _formats_reply(["document"], call.layout)
 
 
 async def glossary_formats(call: Call) -> Reply:
     """v1.x ``GET glossaries/formats``."""
-    return _formats_reply(["glossary"], call.dialect)
+    return _formats_reply(["glossary"], call.layout)
 
 
 async def storage_sources(call: Call) -> Reply:
@@ -186,4 +193,4 @@ async def formats(call: Call) -> Reply:
     kind = call.query.get("type")
     if kind is not None and kind.lower() not in FORMATS:
         raise invalid_argument("type", "type must be document or glossary.")
-    return _formats_reply([kind.lower()] if kind else list(FORMATS), call.dialect)
+    return _formats_reply([kind.lower()] if kind else list(FORMATS), call.layout)

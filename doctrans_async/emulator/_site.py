@@ -48,7 +48,8 @@ class Settings:
     start_seconds: float
     start_failures: int
     foreign_host: str
-    max_document_bytes: int = 10 * 1024 * 1024
+    max_document_bytes: int
+    raw_space_links: bool
 
 
 @attrs.define

@@ -23,12 +23,14 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import attrs
 
 __all__ = [
+    "VALIDATION_FAILURES",
     "Batch",
+    "BatchOptions",
     "BatchView",
     "DocumentView",
     "Moment",
@@ -52,17 +54,50 @@ _VALIDATION_SECONDS = 0.2819394
 """How long after creation a ValidationFailed batch records its last action (as in the recorded one)."""
 _MAX_DOCUMENTS = 0xFFFFFFFF
 
+VALIDATION_FAILURES = {
+    "InvalidDocumentAccessLevel": "Cannot access source document location with the current permissions.",
+    "InvalidTargetDocumentAccessLevel": "Cannot access target document location with the current permissions.",
+    "TargetFileAlreadyExists": "Target document file already exists.",
+}
+"""Why a real batch failed validation (recorded inner error codes and their messages)."""
+
 
 class Status(StrEnum):
-    """Status strings exactly as the real service sends them (double-L ``Cancelled``/``Cancelling``)."""
+    """A batch's or document's status. Member names match the client's ``Status``; values are the strings the
+    real service sends (double-L ``Cancelled``/``Cancelling``)."""
 
     NOT_STARTED = "NotStarted"
     RUNNING = "Running"
     SUCCEEDED = "Succeeded"
     FAILED = "Failed"
-    CANCELLING = "Cancelling"
-    CANCELLED = "Cancelled"
+    CANCELING = "Cancelling"
+    CANCELED = "Cancelled"
     VALIDATION_FAILED = "ValidationFailed"
+
+    @property
+    def in_progress(self) -> bool:
+        """Not finished yet: the service may still change it."""
+        return self in (Status.NOT_STARTED, Status.RUNNING, Status.CANCELING)
+
+
+class BatchOptions(TypedDict, total=False):
+    """The shape of a batch to create, every key optional: the keywords of
+    :meth:`doctrans_async.emulator.Emulator.add_batch` (defaults there)."""
+
+    documents: int | Sequence[str]
+    """A document count, or the documents' file names."""
+    seconds: float
+    """Emulator-clock seconds from creation until the last document finishes."""
+    outcome: Outcome
+    failures: int
+    """How many documents end Failed (``outcome="Failed"`` fails them all)."""
+    target_language: str
+    validation_error: str
+    """With ``outcome="ValidationFailed"``: the inner error code, a key of :data:`VALIDATION_FAILURES`."""
+    batch_id: str | None
+    """The batch's id (a GUID); None draws one from the seed."""
+    source_url: str
+    target_url: str
 
 
 class NotCancellable(Exception):
@@ -167,6 +202,8 @@ class BatchView:
     cancelled: int
     characters: int
     image_scans: int
+    validation_error: str | None = None
+    """The inner error code of a ValidationFailed batch."""
 
 
 @attrs.define
@@ -189,6 +226,7 @@ class Batch:
     names: Sequence[str] | None
     document_suffix: str
     cancel_seconds: float
+    validation_error: str = "InvalidDocumentAccessLevel"
     cancelled_at: float | None = None
     """Elapsed seconds at which a cancel was accepted."""
     _charge_prefix: array[int] | None = None
@@ -219,7 +257,7 @@ class Batch:
         progress_at = elapsed
         if self.cancelled_at is not None and elapsed >= self.cancelled_at:
             done = elapsed >= self.cancelled_at + self.cancel_seconds
-            cancel = Status.CANCELLED if done else Status.CANCELLING
+            cancel = Status.CANCELED if done else Status.CANCELING
             progress_at = self.cancelled_at
         tick = self.tick_at(progress_at)
         started = min(tick, self.documents)
@@ -234,7 +272,7 @@ class Batch:
         failed = bisect.bisect_left(self.failures, m.finished)
         success = m.finished - failed
         unfinished = self.documents - m.finished
-        done_cancelling = m.cancel is Status.CANCELLED
+        done_cancelling = m.cancel is Status.CANCELED
         characters, images = self._charged(m.finished)
         return BatchView(
             id=self.id,
@@ -265,6 +303,7 @@ class Batch:
             cancelled=0,
             characters=0,
             image_scans=0,
+            validation_error=self.validation_error,
         )
 
     def _status(self, m: Moment, success: int) -> Status:
@@ -277,9 +316,9 @@ class Batch:
         return Status.SUCCEEDED if success else Status.FAILED
 
     def _last_action(self, m: Moment) -> float:
-        if m.cancel is Status.CANCELLED:
+        if m.cancel is Status.CANCELED:
             return m.progress_at + self.cancel_seconds
-        if m.cancel is Status.CANCELLING:
+        if m.cancel is Status.CANCELING:
             return m.progress_at
         return self.tick_seconds(self.tick_at(m.elapsed))
 
@@ -334,9 +373,9 @@ class Batch:
     def _document_last_action(self, index: int, status: Status, m: Moment) -> float:
         if status in (Status.SUCCEEDED, Status.FAILED):
             return self.tick_seconds(index + 1 + self.parallel)
-        if status is Status.CANCELLED:
+        if status is Status.CANCELED:
             return m.progress_at + self.cancel_seconds
-        if status is Status.CANCELLING:
+        if status is Status.CANCELING:
             return m.progress_at
         return m.elapsed if status is Status.RUNNING else 0.0
 
@@ -421,25 +460,23 @@ class Service:
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
 
-    def add(
-        self,
-        *,
-        now: float,
-        utcnow: datetime,
-        documents: int | Sequence[str],
-        seconds: float,
-        failures: int = 0,
-        outcome: Outcome = "Succeeded",
-        language: str = "fr",
-        source_url: str = "https://emulated.blob.core.windows.net/source",
-        target_url: str = "https://emulated.blob.core.windows.net/target",
-        batch_id: str | None = None,
-    ) -> Batch:
+    def add(self, *, now: float, utcnow: datetime, **options: Unpack[BatchOptions]) -> Batch:
         """Create a batch starting at ``now``; see :meth:`doctrans_async.emulator.Emulator.add_batch`."""
+        unknown = sorted(options.keys() - BatchOptions.__optional_keys__)
+        if unknown:
+            raise TypeError(f"unknown batch option(s) {unknown}; known: {sorted(BatchOptions.__optional_keys__)}")
+        # The one place the options' defaults are written.
+        documents = options.get("documents", 10)
+        seconds = options.get("seconds", 10.0)
+        failures = options.get("failures", 0)
+        outcome = options.get("outcome", "Succeeded")
+        validation_error = options.get("validation_error", "InvalidDocumentAccessLevel")
         names = None if isinstance(documents, int) else tuple(documents)
         count = documents if isinstance(documents, int) else len(documents)
         _check_batch(count, seconds, failures, outcome)
-        identifier = self._batch_id(batch_id)
+        if validation_error not in VALIDATION_FAILURES:
+            raise ValueError(f"validation_error must be one of {sorted(VALIDATION_FAILURES)}, not {validation_error!r}")
+        identifier = self._batch_id(options.get("batch_id"))
         picked = range(count) if outcome == "Failed" else self._random.sample(range(count), failures)
         batch = Batch(
             id=identifier,
@@ -450,12 +487,13 @@ class Service:
             seconds=seconds,
             failures=sorted(picked),
             outcome=outcome,
-            language=language,
-            source_url=source_url,
-            target_url=target_url,
+            language=options.get("target_language", "fr"),
+            source_url=options.get("source_url", "https://emulated.blob.core.windows.net/source"),
+            target_url=options.get("target_url", "https://emulated.blob.core.windows.net/target"),
             names=names,
             document_suffix=self._uuid()[9:],
             cancel_seconds=self.cancel_seconds,
+            validation_error=validation_error,
         )
         self._batches[identifier] = batch
         return batch

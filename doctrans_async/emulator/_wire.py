@@ -1,4 +1,4 @@
-"""The service's wire vocabulary: each API version's dialect, and the JSON bodies of errors, batches and documents.
+"""The service's wire vocabulary: each API version's layout, and the JSON bodies of errors, batches and documents.
 
 Pure data and pure functions: what the real service's bodies and error shapes look like (``reference/rest-api.md``
 and the recorded responses), with nothing about routing, requests or faults.
@@ -11,21 +11,26 @@ from typing import Any
 
 import attrs
 
-from doctrans_async.emulator._state import BatchView, DocumentView, Status, format_ticks
+from doctrans_async.emulator._state import VALIDATION_FAILURES, BatchView, DocumentView, Status, format_ticks
 
 __all__ = [
     "BINARY_TYPE",
-    "DIALECTS",
     "DOCUMENT_BASE",
     "DOCUMENT_ERROR",
+    "FAILED_DOCUMENT_ERROR",
     "GATEWAY_401",
     "GATEWAY_404",
+    "GATEWAY_JSON_TYPE",
     "HTML_502_PAGE",
     "JSON_TYPE",
+    "LAYOUTS",
+    "MAX_GLOSSARIES_ERROR",
+    "OPERATION_TEXT_BASE",
+    "RETRY_AFTER_SECONDS",
     "TEXT_BASE",
-    "VALIDATION_ERROR",
+    "VALIDATION_ERRORS",
     "ApiError",
-    "Dialect",
+    "Layout",
     "batch_json",
     "document_json",
     "error_body",
@@ -35,42 +40,96 @@ __all__ = [
 ]
 
 JSON_TYPE = "application/json; charset=utf-8"
+GATEWAY_JSON_TYPE = "application/json"
+"""The API gateway's 401 comes without a charset (recorded)."""
 BINARY_TYPE = "application/octet-stream"
 
 
 @attrs.frozen
-class Dialect:
-    """What differs between API versions on the wire."""
+class Layout:
+    """Where a version's operations live and how it spells its listings (the client's ``_versions.Layout``)."""
 
     version: str
-    base: str
+    base_path: str
     """Path prefix before ``/batches``."""
+    operation_base: str
+    """The prefix ``Operation-Location`` names a started batch under (v1.x: ``/translatortext/...``, recorded)."""
     top: str
     skip: str
-    max_page_size: str | None
-    order_by: str | None
-    """The orderby parameter's name; None means the version has no list filters at all."""
-    next_key: str
+    page_size: str
+    order_by: str
+    """The ordering parameter's name in requests."""
+    order_by_link: str
+    """Its spelling in the service's next links (re-cased by the service: ``orderby`` comes back ``orderBy``)."""
+    next_link_key: str
+    """The continuation key of the documents listing."""
+    batches_next_link_key: str
+    """The continuation key of the batch listing (``@nextLink`` in every version, as recorded)."""
     in_query: bool
     """The version travels as ``?api-version=`` (2024-05-01 and later) rather than in the path."""
+    cancel_reports_prior_status: bool
+    """``DELETE`` answers the status the batch had (v1.x, recorded ``NotStarted``), not ``Cancelling`` (2024)."""
+    retry_after: bool
+    """The status of a batch in progress carries ``Retry-After`` (2024-05-01, recorded; v1.x's polls carry none)."""
     images: bool = False
 
 
 TEXT_BASE = "/translator/text/batch"
+OPERATION_TEXT_BASE = "/translatortext/batch"
+"""Where a v1.x ``Operation-Location`` points (no slash between translator and text); served like ``TEXT_BASE``."""
 DOCUMENT_BASE = "/translator/document"
-DIALECTS = {
-    d.version: d
-    for d in (
-        Dialect("v1.0-preview.1", f"{TEXT_BASE}/v1.0-preview.1", "$top", "$skip", None, None,
-                "@nextLink", in_query=False),
-        Dialect("v1.0", f"{TEXT_BASE}/v1.0", "$top", "$skip", "$maxpagesize", "$orderBy",
-                "@nextLink", in_query=False),
-        Dialect("2024-05-01", DOCUMENT_BASE, "top", "skip", "maxpagesize", "orderby",
-                "nextLink", in_query=True),
-        Dialect("2026-03-01", DOCUMENT_BASE, "top", "skip", "maxpagesize", "orderby",
-                "nextLink", in_query=True, images=True),
+
+
+def _text_layout(version: str) -> Layout:
+    # The 2021 revision of v1.0-preview.1 added $maxpagesize and the filters in place: both v1.x are alike.
+    return Layout(
+        version,
+        f"{TEXT_BASE}/{version}",
+        f"{OPERATION_TEXT_BASE}/{version}",
+        "$top",
+        "$skip",
+        "$maxpagesize",
+        "$orderBy",
+        "$orderBy",
+        "@nextLink",
+        "@nextLink",
+        in_query=False,
+        cancel_reports_prior_status=True,
+        retry_after=False,
     )
-}  # fmt: skip
+
+
+def _document_layout(version: str, *, images: bool) -> Layout:
+    return Layout(
+        version,
+        DOCUMENT_BASE,
+        DOCUMENT_BASE,
+        "top",
+        "skip",
+        "maxpagesize",
+        "orderby",
+        "orderBy",
+        "nextLink",
+        "@nextLink",
+        in_query=True,
+        cancel_reports_prior_status=False,
+        retry_after=True,
+        images=images,
+    )
+
+
+LAYOUTS = {
+    layout.version: layout
+    for layout in (
+        _text_layout("v1.0-preview.1"),
+        _text_layout("v1.0"),
+        _document_layout("2024-05-01", images=False),
+        _document_layout("2026-03-01", images=True),
+    )
+}
+
+RETRY_AFTER_SECONDS = 1
+"""What the real service sends as ``Retry-After`` on the status of a batch still in progress (recorded)."""
 
 
 class ApiError(Exception):
@@ -108,13 +167,18 @@ GATEWAY_401 = {
 """What the API gateway (APIM) answers before the service sees the request: note the string code."""
 GATEWAY_404 = {"error": {"code": "404", "message": "Resource not found"}}
 
-VALIDATION_ERROR = error_body(
+MAX_GLOSSARIES_ERROR = error_body(
     "InvalidRequest",
-    "Cannot access source document location with the current permissions.",
-    "Operation",
-    "InvalidDocumentAccessLevel",
+    "The maximum number of glossary files has been exceeded.",
+    "GlossaryBodies",
+    "MaxGlossaryFilesExceeded",
 )
-"""The recorded error of a real ValidationFailed batch (``recorded/2024-05-01-batch-validation-failed.json``)."""
+"""``POST document:translate`` with more than one glossary (recorded)."""
+
+VALIDATION_ERRORS = {
+    code: error_body("InvalidRequest", message, "Operation", code) for code, message in VALIDATION_FAILURES.items()
+}
+"""The recorded errors of real ValidationFailed batches, by inner code."""
 
 DOCUMENT_ERROR = error_body(
     "InvalidRequest",
@@ -122,6 +186,11 @@ DOCUMENT_ERROR = error_body(
     "Document",
     "WrongDocumentEncoding",
 )
+"""``document:translate``'s answer to a text document that is not UTF-8."""
+FAILED_DOCUMENT_ERROR = error_body(
+    "InvalidRequest", "The document does not have any translatable text.", "Document", "NoTranslatableText"
+)
+"""A failed document's error; a batch whose every document failed carries it too, aimed at ``Operation`` (recorded)."""
 
 _FAULT_ERRORS = {
     400: error_body("InvalidRequest", "The request is invalid.", "Operation"),
@@ -159,7 +228,7 @@ def fault_error_body(status: int) -> dict[str, Any]:
     return _FAULT_ERRORS.get(status) or error_body(code, phrase, "Operation")
 
 
-def batch_json(view: BatchView, dialect: Dialect) -> dict[str, Any]:
+def batch_json(view: BatchView, layout: Layout) -> dict[str, Any]:
     """A batch status body, fields in the real service's order."""
     body: dict[str, Any] = {
         "id": view.id,
@@ -167,8 +236,10 @@ def batch_json(view: BatchView, dialect: Dialect) -> dict[str, Any]:
         "lastActionDateTimeUtc": format_ticks(view.last_action_ticks),
         "status": view.status.value,
     }
-    if view.status is Status.VALIDATION_FAILED:
-        body["error"] = VALIDATION_ERROR["error"]
+    if view.validation_error is not None:
+        body["error"] = VALIDATION_ERRORS[view.validation_error]["error"]
+    elif view.status is Status.FAILED:
+        body["error"] = {**FAILED_DOCUMENT_ERROR["error"], "target": "Operation"}
     summary = {
         "total": view.total,
         "failed": view.failed,
@@ -178,7 +249,7 @@ def batch_json(view: BatchView, dialect: Dialect) -> dict[str, Any]:
         "cancelled": view.cancelled,
         "totalCharacterCharged": view.characters,
     }
-    if dialect.images:
+    if layout.images:
         summary |= {
             "totalImageScansSucceeded": view.image_scans,
             "totalImageScansFailed": 0,
@@ -188,7 +259,7 @@ def batch_json(view: BatchView, dialect: Dialect) -> dict[str, Any]:
     return body
 
 
-def document_json(view: DocumentView, dialect: Dialect) -> dict[str, Any]:
+def document_json(view: DocumentView, layout: Layout) -> dict[str, Any]:
     """A document status body, fields in the recorded order; ``path`` and ``error`` only where they apply."""
     failed = view.status is Status.FAILED
     body: dict[str, Any] = {} if failed else {"path": view.path}
@@ -200,9 +271,9 @@ def document_json(view: DocumentView, dialect: Dialect) -> dict[str, Any]:
         "to": view.language,
     }
     if failed:
-        body["error"] = DOCUMENT_ERROR["error"]
+        body["error"] = FAILED_DOCUMENT_ERROR["error"]
     body |= {"progress": view.progress, "id": view.id, "characterCharged": view.characters}
-    if dialect.images:
+    if layout.images:
         body |= {
             "totalImageScansSucceeded": view.image_scans,
             "totalImageScansFailed": 0,

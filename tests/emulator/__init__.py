@@ -77,10 +77,11 @@ class Probe:
         return f"{self.emulator.base_url(version)}{path}{suffix}"
 
     async def pages(self, url: str) -> list[Answer]:
-        """Every page from ``url`` on, following next links (either version's key) as given."""
+        """Every page from ``url`` on, following next links (either key) as given but for their raw spaces, sent
+        as ``%20`` (a raw space cannot go in a request line)."""
         pages = [await self.get(url)]
         while (link := _next_link(pages[-1])) is not None:
-            pages.append(await self.get(link))
+            pages.append(await self.get(link.replace(" ", "%20")))
         return pages
 
     async def documents(self, version: str, batch_id: str, query: str = "") -> list[Answer]:

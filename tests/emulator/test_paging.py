@@ -46,24 +46,72 @@ async def test_v1_applies_skip_before_top_and_decrements_top_in_next_links() -> 
     assert _ids([p.json()["value"] for p in pages]) == everything[1:9]
 
 
-async def test_2024_spells_paging_without_dollar_and_keeps_api_version() -> None:
-    """2024-05-01 pages with top/skip/maxpagesize and nextLink, keeping api-version in every link."""
+async def test_2024_spells_paging_without_dollar_and_puts_api_version_last() -> None:
+    """2024-05-01 pages with top/skip/maxpagesize and nextLink, api-version last in every link (as recorded)."""
     async with serve() as probe:
         batch_id = probe.emulator.add_batch(documents=5)
         pages = await probe.documents("2024-05-01", batch_id, "top=4&maxpagesize=2")
     base = f"{probe.emulator.endpoint}/translator/document/batches/{batch_id}/documents"
-    assert pages[0].json()["nextLink"] == f"{base}?api-version=2024-05-01&skip=2&top=2&maxpagesize=2"
+    assert pages[0].json()["nextLink"] == f"{base}?skip=2&top=2&maxpagesize=2&api-version=2024-05-01"
     assert "nextLink" not in pages[1].json()
     assert len(pages) == 2
 
 
-async def test_preview_pages_with_at_next_link_and_ignores_maxpagesize() -> None:
-    """v1.0-preview.1 has no $maxpagesize: the server page size applies and the link key is @nextLink."""
+async def test_preview_honours_maxpagesize_and_links_carry_what_is_left() -> None:
+    """v1.0-preview.1 honours $maxpagesize; each @nextLink says $skip, $top (what is left) and $maxpagesize, even
+    when the request sent no $top: the recorded ``$skip=2&$top=8&$maxpagesize=2`` for 10 documents."""
     async with serve(page_size=4) as probe:
-        batch_id = probe.emulator.add_batch(documents=6)
-        pages = await probe.documents("v1.0-preview.1", batch_id, "$maxpagesize=1")
-    assert [len(p.json()["value"]) for p in pages] == [4, 2]
-    assert pages[0].json()["@nextLink"].endswith("/documents?$maxpagesize=1&$skip=4")
+        batch_id = probe.emulator.add_batch(documents=10)
+        pages = await probe.documents("v1.0-preview.1", batch_id, "$skip=0&$maxpagesize=2")
+    links = [p.json().get("@nextLink") for p in pages]
+    assert [len(p.json()["value"]) for p in pages] == [2] * 5
+    assert [link.partition("?")[2] if link else None for link in links] == [
+        "$skip=2&$top=8&$maxpagesize=2",
+        "$skip=4&$top=6&$maxpagesize=2",
+        "$skip=6&$top=4&$maxpagesize=2",
+        "$skip=8&$top=2&$maxpagesize=2",
+        None,
+    ]
+
+
+async def test_links_drop_unknown_parameters_and_carry_the_server_page_size() -> None:
+    """A next link is rebuilt from what the service understood: unknown parameters go, maxpagesize is the page
+    size applied even when the request sent none (recorded: ``maxpagesize=50`` on a listing that sent none)."""
+    async with serve(page_size=3) as probe:
+        batch_id = probe.emulator.add_batch(documents=5)
+        page = await probe.get(probe.url("v1.0", f"/batches/{batch_id}/documents", "foo=bar"))
+    assert page.json()["@nextLink"].partition("?")[2] == "$skip=3&$top=2&$maxpagesize=3"
+
+
+@pytest.mark.parametrize(
+    ("version", "query", "link"),
+    [
+        ("v1.0", "$orderBy=createdDateTimeUtc%20asc", "$skip=1&$top=2&$maxpagesize=1&$orderBy=createdDateTimeUtc asc"),
+        (
+            "2024-05-01",
+            "orderby=createdDateTimeUtc%20desc&statuses=Succeeded",
+            "skip=1&top=2&maxpagesize=1&orderBy=createdDateTimeUtc desc&statuses=Succeeded&api-version=2024-05-01",
+        ),
+    ],
+)
+async def test_ordered_links_carry_a_raw_space_as_the_real_service_writes(version: str, query: str, link: str) -> None:
+    """The order comes back re-cased (2024: orderBy) with its space unencoded, then the filters, api-version last;
+    the emulator reads its own links back (parameter names in any case)."""
+    async with serve(page_size=1) as probe:
+        for _ in range(3):
+            probe.emulator.add_batch(seconds=0)
+        pages = await probe.pages(probe.url(version, "/batches", query))
+    assert pages[0].json()["@nextLink"].partition("?")[2] == link
+    assert [len(p.json()["value"]) for p in pages] == [1, 1, 1]
+
+
+async def test_raw_space_links_false_encodes_the_space() -> None:
+    """raw_space_links=False writes the order's space as %20, for clients that cannot follow the real links."""
+    async with serve(page_size=1, raw_space_links=False) as probe:
+        probe.emulator.add_batch()
+        probe.emulator.add_batch()
+        page = await probe.get(probe.url("v1.0", "/batches", "$orderBy=createdDateTimeUtc%20asc"))
+    assert page.json()["@nextLink"].endswith("&$orderBy=createdDateTimeUtc%20asc")
 
 
 async def test_next_link_is_absent_once_top_is_used_up() -> None:

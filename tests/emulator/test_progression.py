@@ -154,6 +154,25 @@ async def test_cancel_moves_through_cancelling_to_cancelled() -> None:
     assert after["summary"]["success"] == before["success"]
 
 
+async def test_v1_cancel_answers_the_status_the_batch_had() -> None:
+    """v1.x DELETE answers the batch's status as it was (recorded: NotStarted, not Cancelling), its last action
+    moved to the cancel; polls then show Cancelling, then Cancelled."""
+    clock = VirtualClock()
+    async with serve(clock=clock, cancel_seconds=2) as probe:
+        batch_id = probe.emulator.add_batch(documents=10, seconds=10)
+        url = probe.url("v1.0", f"/batches/{batch_id}")
+        clock.advance(0.5)
+        before = (await probe.get(url)).json()
+        answered = (await probe.send("DELETE", url)).json()
+        polled = (await probe.get(url)).json()
+        clock.advance(2)
+        final = (await probe.get(url)).json()
+    assert before["status"] == answered["status"] == "NotStarted"
+    assert answered["lastActionDateTimeUtc"] > before["lastActionDateTimeUtc"]
+    assert answered["summary"] == before["summary"]
+    assert (polled["status"], final["status"]) == ("Cancelling", "Cancelled")
+
+
 async def test_cancelling_a_finished_or_cancelling_batch_is_400() -> None:
     """The service refuses to cancel a batch that already finished or is cancelling, with 400 InvalidRequest."""
     clock = VirtualClock()
@@ -233,3 +252,11 @@ async def test_add_batch_rejects_impossible_batches(arguments: dict[str, Any]) -
     async with serve() as probe:
         with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
             probe.emulator.add_batch(**({"documents": 10} | arguments))
+
+
+async def test_add_batch_refuses_an_unknown_keyword() -> None:
+    """A misspelt keyword (its options are one TypedDict, unchecked at run time by Python) is a TypeError."""
+    options: dict[str, Any] = {"document": 5}
+    async with serve() as probe:
+        with pytest.raises(TypeError, match="document"):
+            probe.emulator.add_batch(**options)

@@ -11,7 +11,7 @@ import pytest
 from doctrans_async.emulator import Fault
 from doctrans_async.emulator.__main__ import emulator_of, parser
 
-from . import Answer, Probe, serve
+from . import AUTH, Answer, Probe, serve
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 Part = tuple[str, bytes, str | None, str | None]
@@ -92,17 +92,35 @@ async def test_a_binary_document_comes_back_unchanged() -> None:
     assert (answer.status, answer.data) == (200, docx)
 
 
-async def test_tsv_and_csv_glossaries_replace_their_terms_and_xliff_ones_are_accepted() -> None:
+@pytest.mark.parametrize(
+    ("part", "expected"),
+    [
+        (
+            glossary("cat\tchat\ncat flap\tchatiere\n", "text/tab-separated-values", "a.tsv"),
+            b"chat sat on the chatiere",
+        ),
+        (glossary('"cat flap",chatiere\n', "text/csv", "b.csv"), b"cat sat on the chatiere"),
+        (glossary("<xliff/>", "application/xliff+xml", "c.xlf"), b"cat sat on the cat flap"),
+    ],
+    ids=["tsv", "csv", "xliff"],
+)
+async def test_tsv_and_csv_glossaries_replace_their_terms_and_xliff_ones_are_accepted(
+    part: Part, expected: bytes
+) -> None:
     """Each TSV/CSV glossary row ``source,target`` replaces the term; the longer term wins; XLIFF changes nothing."""
     async with serve() as probe:
-        answer = await translate(
-            probe,
-            document(b"the cat sat on the cat flap\n"),
-            glossary("cat\tchat\n", "text/tab-separated-values", "a.tsv"),
-            glossary('"cat flap",chatiere\n', "text/csv", "b.csv"),
-            glossary("<xliff/>", "application/xliff+xml", "c.xlf"),
-        )
-    assert answer.data == b"[fr] the chat sat on the chatiere\n"
+        answer = await translate(probe, document(b"the cat sat on the cat flap\n"), part)
+    assert answer.data == b"[fr] the " + expected + b"\n"
+
+
+async def test_a_second_glossary_is_400_as_recorded() -> None:
+    """Two glossaries are refused with the recorded 400 InvalidRequest (MaxGlossaryFilesExceeded) and its header."""
+    async with serve() as probe:
+        tsv = glossary("cat\tchat\n", "text/tab-separated-values", "a.tsv")
+        answer = await translate(probe, document(b"the cat\n"), tsv, tsv)
+    assert error_of(answer) == (400, "InvalidRequest", "GlossaryBodies")
+    assert answer.json()["error"]["innerError"]["code"] == "MaxGlossaryFilesExceeded"
+    assert answer.headers["x-ms-error-code"] == "InvalidRequest"
 
 
 # --- errors ----------------------------------------------------------------------------------------------
@@ -178,6 +196,32 @@ async def test_a_body_without_a_named_document_file_is_400_invalid_request(
         answer = await translate(probe, *parts, body=body)
     assert error_of(answer) == (400, "InvalidRequest", "Document")
     assert answer.json()["error"]["innerError"]["code"] == "MissingDocument"
+
+
+_PART = b'Content-Disposition: form-data; name="document"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\n'
+MALFORMED_MULTIPART = {
+    "no-boundary": ("multipart/form-data", b"garbage"),
+    "other-boundary": ("multipart/form-data; boundary=xyz", b"--abc\r\n" + _PART + b"hi\r\n--abc--\r\n"),
+    "unterminated": ("multipart/form-data; boundary=xyz", b"--xyz\r\n" + _PART + b"hi"),
+    "empty": ("multipart/form-data; boundary=xyz", b""),
+    "binary-part-header": ("multipart/form-data; boundary=xyz", b"--xyz\r\n\xff\xfe: \x00\r\n\r\nx\r\n--xyz--\r\n"),
+    "overlong-part-header": ("multipart/form-data; boundary=xyz", b"--xyz\r\n" + b"A" * 100_000 + b"\r\n\r\nx\r\n"),
+    "broken-disposition": (
+        "multipart/form-data; boundary=xyz",
+        b'--xyz\r\nContent-Disposition: form-data; name="document; filename=\r\n\r\nx\r\n--xyz--\r\n',
+    ),
+}
+
+
+@pytest.mark.parametrize(("content_type", "body"), MALFORMED_MULTIPART.values(), ids=list(MALFORMED_MULTIPART))
+async def test_a_malformed_multipart_body_is_400_never_500(content_type: str, body: bytes) -> None:
+    """Whatever is wrong in the multipart body, the answer is a 400 InvalidRequest with the service's error body."""
+    async with serve() as probe:
+        url = f"{probe.emulator.endpoint}/translator/document:translate?api-version=2024-05-01&targetLanguage=fr"
+        answer = await probe.send("POST", url, headers={**AUTH, "Content-Type": content_type}, data=body)
+    assert answer.status == 400
+    assert answer.json()["error"]["code"] == "InvalidRequest"
+    assert answer.headers["x-ms-error-code"] == "InvalidRequest"
 
 
 async def test_two_documents_are_400_and_unknown_fields_are_ignored() -> None:
@@ -266,3 +310,29 @@ async def test_command_line_start_and_size_options_reach_the_emulator() -> None:
     assert status.json()["summary"]["total"] == 3
     assert status.json()["summary"]["failed"] == 1
     assert too_big.status == 413
+
+
+@pytest.mark.parametrize(
+    ("flags", "retry_after", "link"),
+    [
+        ([], "1", "$orderBy=createdDateTimeUtc asc"),
+        (["--retry-after", "7", "--encoded-links"], "7", "$orderBy=createdDateTimeUtc%20asc"),
+        (["--no-retry-after"], None, "$orderBy=createdDateTimeUtc asc"),
+    ],
+    ids=["defaults", "retry-after-and-encoded", "no-retry-after"],
+)
+async def test_command_line_retry_after_and_link_options_reach_the_emulator(
+    flags: list[str], retry_after: str | None, link: str
+) -> None:
+    """Retry-After is 1 by default (as the real service), --retry-after S or --no-retry-after change it;
+    --encoded-links writes the order's space in next links as %20."""
+    emulator = emulator_of(parser().parse_args(["--key", "k", "--port", "0", "--page-size", "1", *flags]))
+    auth = {"Ocp-Apim-Subscription-Key": "k"}
+    async with emulator, aiohttp.ClientSession() as session:
+        probe = Probe(emulator, session)
+        batch_id = emulator.add_batch(seconds=3600)
+        emulator.add_batch()
+        status = await probe.get(emulator.batch_url(batch_id), headers=auth)
+        page = await probe.get(probe.url("v1.0", "/batches", "$orderBy=createdDateTimeUtc%20asc"), headers=auth)
+    assert status.headers.get("Retry-After") == retry_after
+    assert page.json()["@nextLink"].endswith(link)

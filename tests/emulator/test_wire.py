@@ -62,28 +62,43 @@ async def test_batch_status_is_served_in_each_versions_layout(version: str) -> N
 
 
 async def test_200_headers_carry_etag_cache_control_and_a_fresh_request_id() -> None:
-    """A 200 has a quoted sha256 ETag of its body, Cache-Control, JSON content type and a new request id each time."""
+    """A GET's 200 has a quoted upper-case sha256 ETag of its body, Cache-Control, JSON content type and a new
+    request id each time; a DELETE's 200 has no ETag or Cache-Control (as recorded)."""
     async with serve() as probe:
         url = probe.emulator.batch_url(probe.emulator.add_batch())
         first, second = await probe.get(url), await probe.get(url)
+        cancelled = await probe.send("DELETE", url)
     for answer in (first, second):
-        assert answer.headers["ETag"] == f'"{hashlib.sha256(answer.text.encode()).hexdigest()}"'
+        assert answer.headers["ETag"] == f'"{hashlib.sha256(answer.text.encode()).hexdigest().upper()}"'
         assert answer.headers["Cache-Control"] == "public, max-age=1"
         assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
         assert answer.headers["apim-request-id"] == answer.headers["X-RequestId"]
         uuid.UUID(answer.headers["apim-request-id"])
-        assert "Retry-After" not in answer.headers
     assert first.headers["apim-request-id"] != second.headers["apim-request-id"]
+    assert cancelled.status == 200
+    assert "ETag" not in cancelled.headers
+    assert "Cache-Control" not in cancelled.headers
 
 
-async def test_retry_after_is_sent_on_batch_status_only_when_configured() -> None:
-    """retry_after=N puts Retry-After: N on batch status responses, and not on document lists."""
+async def test_retry_after_is_sent_on_the_status_of_a_batch_in_progress() -> None:
+    """Retry-After: 1 (retry_after=, default 1) comes on the status of a batch in progress in 2024-05-01 and later,
+    not on a finished one's, nor on document lists, nor in v1.x (as recorded); retry_after=None sends none."""
+    clock = VirtualClock()
+    async with serve(clock=clock) as probe:
+        running = probe.emulator.add_batch(seconds=10)
+        done = probe.emulator.add_batch(seconds=0)
+        status = await probe.get(probe.emulator.batch_url(running))
+        finished = await probe.get(probe.emulator.batch_url(done))
+        documents = await probe.get(probe.url("2024-05-01", f"/batches/{running}/documents"))
+        v1 = await probe.get(probe.url("v1.0", f"/batches/{running}"))
+    async with serve(retry_after=None) as probe:
+        silent = await probe.get(probe.emulator.batch_url(probe.emulator.add_batch()))
     async with serve(retry_after=3) as probe:
-        batch_id = probe.emulator.add_batch()
-        status = await probe.get(probe.emulator.batch_url(batch_id))
-        documents = await probe.get(probe.url("2024-05-01", f"/batches/{batch_id}/documents"))
-    assert status.headers["Retry-After"] == "3"
-    assert "Retry-After" not in documents.headers
+        three = await probe.get(probe.emulator.batch_url(probe.emulator.add_batch()))
+    assert status.headers["Retry-After"] == "1"
+    assert three.headers["Retry-After"] == "3"
+    for answer in (finished, documents, v1, silent):
+        assert "Retry-After" not in answer.headers
 
 
 @pytest.mark.parametrize(
@@ -108,17 +123,23 @@ async def test_an_accepted_bearer_token_authorizes() -> None:
     assert answer.status == 200
 
 
-async def test_unknown_batch_and_document_get_404_resource_not_found() -> None:
-    """An unknown batch or document id answers 404 ResourceNotFound in the service's error shape."""
+async def test_unknown_batch_is_404_resource_not_found_and_unknown_document_404_with_no_body() -> None:
+    """An unknown batch id answers 404 ResourceNotFound in the service's error shape; an unknown document id of a
+    known batch answers 404 with an empty body and no content type (recorded)."""
     async with serve() as probe:
         batch_id = probe.emulator.add_batch()
         no_batch = await probe.get(probe.emulator.batch_url(str(uuid.UUID(int=1))))
         no_document = await probe.get(probe.url("v1.0", f"/batches/{batch_id}/documents/nope"))
-    assert no_batch.status == no_document.status == 404
+        blank = await probe.get(probe.url("2024-05-01", f"/batches/{batch_id}/documents/%20"))
+    assert no_batch.status == no_document.status == blank.status == 404
     assert no_batch.json()["error"]["code"] == "ResourceNotFound"
     assert no_batch.json()["error"]["target"] == "Operation"
     assert set(no_batch.json()["error"]["innerError"]) == {"code", "message"}
-    assert no_document.json()["error"]["target"] == "Document"
+    for empty in (no_document, blank):
+        assert empty.data == b""
+        assert empty.headers["Content-Length"] == "0"
+        assert "Content-Type" not in empty.headers
+        assert "x-ms-error-code" not in empty.headers
 
 
 @pytest.mark.parametrize("query", ["", "?api-version=2099-01-01"], ids=["missing", "unknown"])
@@ -144,15 +165,18 @@ async def test_unknown_paths_and_path_versions_get_the_gateways_404() -> None:
         assert answer.json() == {"error": {"code": "404", "message": "Resource not found"}}
 
 
-async def test_start_in_v1_answers_202_with_operation_location_and_no_body() -> None:
-    """POST batches in v1.0 answers 202, empty body, and an Operation-Location naming the new batch in v1.0 layout."""
+@pytest.mark.parametrize("version", ["v1.0-preview.1", "v1.0"])
+async def test_start_in_v1_answers_202_with_operation_location_and_no_body(version: str) -> None:
+    """POST batches in v1.x answers 202, empty body, and an Operation-Location under /translatortext/ (no slash, as
+    recorded) naming the new batch; that URL serves its status too."""
     async with serve(start_documents=4, start_seconds=1) as probe:
-        started = await probe.send("POST", probe.url("v1.0", "/batches"), body=START_BODY)
+        started = await probe.send("POST", probe.url(version, "/batches"), body=START_BODY)
         location = started.headers["Operation-Location"]
         batch = await probe.get(location)
     assert started.status == 202
     assert started.text == ""
-    assert location.startswith(f"{probe.emulator.endpoint}/translator/text/batch/v1.0/batches/")
+    assert "Content-Type" not in started.headers
+    assert location.startswith(f"{probe.emulator.endpoint}/translatortext/batch/{version}/batches/")
     assert batch.json()["summary"]["total"] == 4
 
 
@@ -191,6 +215,15 @@ async def test_start_with_a_body_that_is_not_json_is_400() -> None:
     assert answer.json()["error"]["code"] == "InvalidRequest"
 
 
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"inputs": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"])
+async def test_start_with_json_nested_too_deep_is_400_not_500(body: bytes) -> None:
+    """JSON nested deeper than the decoder goes is refused like any malformed body, with 400 InvalidRequest."""
+    async with serve() as probe:
+        answer = await probe.send("POST", probe.url("2024-05-01", "/batches"), data=body)
+    assert answer.status == 400
+    assert answer.json()["error"]["code"] == "InvalidRequest"
+
+
 async def test_validation_failed_batch_matches_the_recorded_body() -> None:
     """A ValidationFailed batch has exactly the recorded body's fields, error and zero summary."""
     recorded = json.loads(RECORDED_VALIDATION_FAILED)
@@ -204,7 +237,8 @@ async def test_validation_failed_batch_matches_the_recorded_body() -> None:
 
 
 async def test_document_bodies_follow_the_recorded_shape() -> None:
-    """Documents carry the recorded fields; a failed one has an error with innerError and no target path."""
+    """Documents carry the recorded fields; a failed one has an error with innerError and no target path, and a
+    batch whose every document failed carries that error aimed at the Operation (as recorded)."""
     clock = VirtualClock()
     recorded = json.loads(RECORDED_DOCUMENT)
     async with serve(clock=clock) as probe:
@@ -213,6 +247,7 @@ async def test_document_bodies_follow_the_recorded_shape() -> None:
         clock.advance(1)
         failed = (await probe.documents("v1.0", batch_id))[0].json()["value"][0]
         succeeded = (await probe.documents("v1.0", ok_id))[0].json()["value"][0]
+        batch = (await probe.get(probe.emulator.batch_url(batch_id))).json()
     assert list(succeeded) == list(recorded)
     assert succeeded["progress"] == 1
     assert isinstance(succeeded["characterCharged"], int)
@@ -220,7 +255,9 @@ async def test_document_bodies_follow_the_recorded_shape() -> None:
     assert "path" not in failed
     assert failed["status"] == "Failed"
     assert failed["error"]["target"] == "Document"
-    assert failed["error"]["innerError"]["code"] == "WrongDocumentEncoding"
+    assert failed["error"]["innerError"]["code"] == "NoTranslatableText"
+    assert list(batch) == ["id", "createdDateTimeUtc", "lastActionDateTimeUtc", "status", "error", "summary"]
+    assert batch["error"] == {**failed["error"], "target": "Operation"}
 
 
 async def test_one_documents_status_is_served_by_id() -> None:
@@ -254,7 +291,7 @@ async def test_v1_formats_and_storage_sources() -> None:
         storage = await probe.get(probe.url("v1.0", "/storagesources"))
     assert "PlainText" in {f["format"] for f in documents.json()["value"]}
     assert "XLIFF" in {f["format"] for f in glossaries.json()["value"]}
-    assert set(documents.json()["value"][0]) == {"format", "fileExtensions", "contentTypes", "versions"}
+    assert set(documents.json()["value"][0]) == {"format", "fileExtensions", "contentTypes"}
     assert storage.json() == {"value": ["AzureBlob"]}
 
 
