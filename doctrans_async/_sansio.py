@@ -721,6 +721,7 @@ def parse_started_batch_id(request: Request, response: Response, now: datetime) 
     except ValueError:
         location = urlsplit("")
     batch_id = unquote(location.path.rstrip("/").rpartition("/")[2])
-    if not batch_id:
+    if not batch_id or batch_id == "batches":
+        # A location naming the collection, not a batch (a spec example's is garbled so): no id, never a wrong one.
         raise _malformed(request, response, "neither a body id nor an Operation-Location header names the batch")
     return batch_id

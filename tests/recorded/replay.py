@@ -69,6 +69,8 @@ class Received:
     headers: Mapping[str, str]
     parts: tuple[tuple[str, str | None, str | None, bytes], ...] = ()
     """Multipart parts as (name, filename, content type, data)."""
+    body: bytes = b""
+    """The body of a request that is not multipart."""
 
 
 def _request_key(method: str, target: str) -> tuple[str, str, list[tuple[str, str]]]:
@@ -121,6 +123,7 @@ class Replay:
 
     async def _answer(self, request: web.Request) -> web.StreamResponse:
         parts: list[tuple[str, str | None, str | None, bytes]] = []
+        body = b""
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
@@ -128,9 +131,9 @@ class Replay:
                 data = await part.read()
                 parts.append((part.name or "", part.filename, part.headers.get("Content-Type"), bytes(data)))
         else:
-            await request.read()
+            body = await request.read()
         index = len(self.received)
-        self.received.append(Received(request.method, request.raw_path, dict(request.headers), tuple(parts)))
+        self.received.append(Received(request.method, request.raw_path, dict(request.headers), tuple(parts), body))
         if index >= len(self.entries):
             return self._mismatch(f"request {index}: {request.method} {request.raw_path} after the last entry")
         entry = self.entries[index]
@@ -140,8 +143,8 @@ class Replay:
                 f"request {index}: {request.method} {request.raw_path}\n  recorded: {entry['method']} {entry['uri']}"
             )
         headers = {name: self.local(value) for name, value in entry["headers"].items() if name.lower() not in _FRAMING}
-        body = self.local(body_bytes(entry).decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
-        return web.Response(status=entry["status"], headers=headers, body=body)
+        answer = self.local(body_bytes(entry).decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+        return web.Response(status=entry["status"], headers=headers, body=answer)
 
     def _mismatch(self, why: str) -> web.Response:
         self.mismatches.append(f"{self.cassette['name']}: {why}")
