@@ -362,9 +362,7 @@ class DocumentTranslationClient:
         target = TranslationTarget(
             target_url or "", target_language or "", category, glossaries, deployment_name=deployment_name
         )
-        simple = TranslationInput(
-            source_url or "", (target,), source_language, _storage_type(storage_type), prefix, suffix
-        )
+        simple = TranslationInput(source_url or "", (target,), source_language, storage_type, prefix, suffix)
         body = start_translation_body(
             _inputs_of(inputs, source_url, target_url, target_language, simple),
             self._endpoint.version,
@@ -704,10 +702,6 @@ def _inputs_of(
 
 
 _NO_SIMPLE_FORM = TranslationInput("", (TranslationTarget("", ""),))
-
-
-def _storage_type(value: StorageType | str | None) -> StorageType | None:
-    return None if value is None else StorageType(value)
 
 
 def _never_sent(error: Exception) -> bool:

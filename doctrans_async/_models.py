@@ -228,6 +228,10 @@ def _targets(items: Iterable[TranslationTarget]) -> tuple[TranslationTarget, ...
     return tuple(items)
 
 
+def _storage_type(value: StorageType | str | None) -> StorageType | None:
+    return None if value is None else StorageType(value)
+
+
 @attrs.frozen
 class TranslationInput:
     """One source (a container or a single file) and the targets to translate it into."""
@@ -236,7 +240,8 @@ class TranslationInput:
     targets: tuple[TranslationTarget, ...] = attrs.field(converter=_targets)
     source_language: str | None = None
     """``None`` lets the service detect the language."""
-    storage_type: StorageType | None = None
+    storage_type: StorageType | None = attrs.field(default=None, converter=_storage_type)
+    """``StorageType.FOLDER`` (or ``"Folder"``) for a container, ``FILE`` for a single blob; ``None`` sends none."""
     prefix: str | None = None
     """Only source blobs whose names start with this are translated."""
     suffix: str | None = None
