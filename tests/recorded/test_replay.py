@@ -26,14 +26,20 @@ async def replaying(
     """A replay of cassette ``name`` and a client of it at the cassette's API version; every entry must be used."""
     cassette = load(name)
     async with Replay(cassette, extra=extra) as replay:
-        async with dt.DocumentTranslationClient(
-            replay.endpoint,
-            key="recorded-key",
-            api_version=cassette["api_version"],
-            retry=None,
-            clock=dt.VirtualClock(),
-        ) as client:
-            yield replay, client
+        try:
+            async with dt.DocumentTranslationClient(
+                replay.endpoint,
+                key="recorded-key",
+                api_version=cassette["api_version"],
+                retry=None,
+                clock=dt.VirtualClock(),
+            ) as client:
+                yield replay, client
+        except Exception as failure:
+            # A request the cassette did not expect is the cause of whatever failed next: name it first.
+            if replay.mismatches:
+                raise AssertionError("\n".join(replay.mismatches)) from failure
+            raise
         replay.check_done()
 
 
@@ -327,3 +333,17 @@ async def test_a_repeated_real_link_is_refused_after_its_page() -> None:
             await drain()
         assert len(got) == 50
         assert len(replay.received) == 2
+
+
+async def test_a_request_the_cassette_does_not_expect_is_reported_with_both_sides() -> None:
+    """The replay is strict: a different request fails the test, naming what was sent and what was recorded."""
+    with pytest.raises(AssertionError, match=r"(?s)GET /translator/text/batch/v1.0/documents/formats.*recorded: GET"):
+        async with replaying("py-v1.0-glossary-formats") as (_, client):
+            await client.get_supported_formats("document")
+
+
+async def test_an_entry_never_asked_for_is_reported() -> None:
+    """Stopping before the cassette's end fails too: every recorded answer must be read."""
+    with pytest.raises(AssertionError, match="entries never requested"):
+        async with replaying("py-v1.0-start-cancel") as (_, client):
+            await client.start_translation(source_url="s", target_url="t", target_language="es")
