@@ -38,6 +38,8 @@ from doctrans_async._models import (
     DocumentPage,
     DocumentStatus,
     FileFormat,
+    Glossary,
+    StorageType,
     TranslationInput,
     TranslationTarget,
 )
@@ -271,19 +273,35 @@ class DocumentTranslationClient:
         source_language: str | None = None,
         category: str | None = None,
         timeout: float | None = None,
+        prefix: str | None = None,
+        suffix: str | None = None,
+        storage_type: StorageType | str | None = None,
+        glossaries: Sequence[Glossary] = (),
+        deployment_name: str | None = None,
+        translate_text_within_image: bool | None = None,
     ) -> str:
         """Start a batch and return its id.
 
         Either pass ``inputs`` (one :class:`TranslationInput`, several, or a raw request body dict sent as
         given), or the simple form: ``source_url``, ``target_url`` and ``target_language`` (plus optionally
-        ``source_language`` and ``category``) for one source container into one target.
+        ``source_language``, ``category``, the ``prefix``/``suffix`` name filters, ``storage_type``,
+        ``glossaries`` and a custom model's ``deployment_name``) for one source into one target.
+        ``translate_text_within_image`` applies to the whole batch. Options the API version lacks
+        (``deployment_name``, ``translate_text_within_image``: 2026-03-01 on) raise
+        :class:`UnsupportedOperationError` before any request.
 
         The POST is retried only where that cannot start a second batch: when the connection was never made,
         or the service refused it with 429/503 and a ``Retry-After``. Any other failure is raised, and the
         caller should check (``list_batches``) before starting again.
         """
+        target = TranslationTarget(
+            target_url or "", target_language or "", category, glossaries, deployment_name=deployment_name
+        )
+        simple = TranslationInput(source_url or "", (target,), source_language, storage_type, prefix, suffix)
         body = start_translation_body(
-            _inputs_of(inputs, source_url, target_url, target_language, source_language, category)
+            _inputs_of(inputs, source_url, target_url, target_language, simple),
+            self._endpoint.version,
+            translate_text_within_image=translate_text_within_image,
         )
         return await self._once(self._endpoint.start_translation(body), parse_started_batch_id, timeout)
 
@@ -318,6 +336,8 @@ class DocumentTranslationClient:
         filename: str | None = None,
         request_timeout: float | None = None,
         timeout: float | None = None,
+        deployment_name: str | None = None,
+        translate_text_within_image: bool | None = None,
     ) -> bytes:
         """Translate one document synchronously and return the translated document's bytes (2024-05-01 on).
 
@@ -330,6 +350,7 @@ class DocumentTranslationClient:
 
         ``request_timeout`` (seconds) bounds each attempt's upload and translation, in place of the client's:
         a large document may need longer. ``timeout`` bounds the whole call, as everywhere.
+        ``deployment_name`` (a custom model) and ``translate_text_within_image`` need API 2026-03-01.
         """
         parts = [document_part("document", document, content_type, filename)]
         parts.extend(document_part("glossary", glossary, None, None) for glossary in glossaries)
@@ -339,6 +360,8 @@ class DocumentTranslationClient:
             source_language=source_language,
             category=category,
             allow_fallback=allow_fallback,
+            deployment_name=deployment_name,
+            translate_text_within_image=translate_text_within_image,
         )
         if check_seconds("request_timeout", request_timeout) is not None:
             request = Request(request.method, request.url, parts=request.parts, timeout=request_timeout)
@@ -527,15 +550,16 @@ def _inputs_of(
     source_url: str | None,
     target_url: str | None,
     target_language: str | None,
-    source_language: str | None,
-    category: str | None,
+    simple: TranslationInput,
 ) -> Sequence[TranslationInput] | Mapping[str, Any]:
-    simple = (source_url, target_url, target_language)
+    """``inputs``, or the one input of the simple form (``simple``, with every simple-form option in it)."""
     if inputs is not None:
-        if simple != (None, None, None) or source_language is not None or category is not None:
-            raise ValueError("pass either inputs or source_url/target_url/target_language, not both")
+        if (source_url, target_url, target_language) != (None, None, None) or simple != _NO_SIMPLE_FORM:
+            raise ValueError("pass either inputs or source_url/target_url/target_language and options, not both")
         return [inputs] if isinstance(inputs, TranslationInput) else inputs
     if source_url is None or target_url is None or target_language is None:
         raise ValueError("pass inputs, or all of source_url, target_url and target_language")
-    target = TranslationTarget(target_url, target_language, category=category)
-    return [TranslationInput(source_url, (target,), source_language=source_language)]
+    return [simple]
+
+
+_NO_SIMPLE_FORM = TranslationInput("", (TranslationTarget("", ""),))

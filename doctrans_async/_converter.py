@@ -11,6 +11,7 @@ cattrs-generated hook, which gives the same result or the detailed error. A prop
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from doctrans_async._models import (
 
 __all__ = [
     "converter",
+    "error_detail",
     "input_to_wire",
     "structure_batch",
     "structure_batches",
@@ -94,8 +96,12 @@ _TIMESTAMPS_KEPT = 4096
 def _timestamp(text: str) -> datetime:
     parsed = _TIMESTAMPS.get(text)
     if parsed is None:
-        # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits.
-        parsed = datetime.fromisoformat(text)
+        # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits (keeping six).
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            # RFC 3339 allows a lower-case 't' and 'z', which fromisoformat refuses.
+            parsed = datetime.fromisoformat(text.upper())
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
         if len(_TIMESTAMPS) >= _TIMESTAMPS_KEPT:
@@ -130,7 +136,7 @@ def _structure_optional_str(value: object, _: type) -> str | None:
 make_structure: Any = make_dict_structure_fn
 
 
-_MODELS = (ErrorDetail, StatusSummary, BatchStatus, DocumentStatus, FileFormat)
+_MODELS = (StatusSummary, BatchStatus, DocumentStatus, FileFormat)
 generated: dict[type, Callable[[Any, type], Any]] = {}
 """The cattrs-generated hook of each model (the straight-line hooks fall back to these)."""
 
@@ -143,6 +149,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_structure_hook(Status, _structure_status)
+    conv.register_structure_hook(ErrorDetail, lambda value, _: error_detail(value))
     for model in _MODELS:
         renames = {f.name: override(rename=_wire_name(f.name)) for f in attrs.fields(model)}
         generated[model] = make_structure(model, conv, **renames)
@@ -152,26 +159,73 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
+# --- errors: read leniently, never refused ----------------------------------------------------------------
+# An error is what explains a failure: a nested part of an unexpected shape must not cost its code and message,
+# and an odd error inside a 200 status must not make the status unreadable. So every JSON value gives one.
+
+_ERROR_DEPTH = 200
+"""Nesting kept of inner errors and details; deeper parts of a hostile body are dropped, not recursed into."""
+
+
+def _as_text(value: object) -> str | None:
+    # A string as given; a number, boolean or structure as its JSON text (404000 -> "404000"), so nothing is lost.
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+
+
+def error_detail(value: object, depth: int = 0) -> ErrorDetail:
+    """An :class:`ErrorDetail` from any JSON value: an error object's parts as far as they can be read, anything
+    else as the message."""
+    if not isinstance(value, dict):
+        return ErrorDetail(code="", message=_as_text(value))
+    inner = value.get("innerError")
+    if inner is None:
+        inner = value.get("innererror")
+    details = value.get("details")
+    if details is None or depth >= _ERROR_DEPTH:
+        details = []
+    elif not isinstance(details, list):
+        details = [details]
+    return ErrorDetail(
+        code=_as_text(value.get("code")) or "",
+        message=_as_text(value.get("message")),
+        target=_as_text(value.get("target")),
+        inner_error=None if inner is None or depth >= _ERROR_DEPTH else error_detail(inner, depth + 1),
+        details=tuple(error_detail(item, depth + 1) for item in details if item is not None),
+    )
+
+
 class _Unusual(Exception):
     """Input the straight-line hooks leave to the generated ones."""
 
 
-def _optional_error(value: object) -> ErrorDetail | None:
-    return None if value is None else generated[ErrorDetail](value, ErrorDetail)
+_OPTIONAL_COUNT = (int, type(None))
+"""The exact types an optional count may have on the straight line (a tuple test costs no call)."""
 
 
 def _straight_document(o: Any) -> DocumentStatus:
     ident, to, error = o["id"], o["to"], o.get("error")
-    path, source_path = o.get("path"), o.get("sourcePath")
+    path, source_path, deployment = o.get("path"), o.get("sourcePath"), o.get("deploymentName")
     progress, charged = o.get("progress", 0.0), o.get("characterCharged", 0)
+    scanned, scans_failed = o.get("totalImageScansSucceeded"), o.get("totalImageScansFailed")
+    images_charged, detected = o.get("imageCharged"), o.get("imageCharacterDetected")
     if (
         type(ident) is not str
         or type(to) is not str
         or (path is not None and type(path) is not str)
         or (source_path is not None and type(source_path) is not str)
+        or (deployment is not None and type(deployment) is not str)
         or type(progress) not in (int, float)
         or not math.isfinite(progress)
         or type(charged) is not int
+        or type(scanned) not in _OPTIONAL_COUNT
+        or type(scans_failed) not in _OPTIONAL_COUNT
+        or type(images_charged) not in _OPTIONAL_COUNT
+        or type(detected) not in _OPTIONAL_COUNT
     ):
         raise _Unusual
     return DocumentStatus(
@@ -184,26 +238,37 @@ def _straight_document(o: Any) -> DocumentStatus:
         path,
         source_path,
         charged,
-        None if error is None else _optional_error(error),
+        None if error is None else error_detail(error),
+        scanned,
+        scans_failed,
+        images_charged,
+        detected,
+        deployment,
     )
 
 
 _SUMMARY_KEYS = ("total", "failed", "success", "inProgress", "notYetStarted", "cancelled")
+_SUMMARY_IMAGE_KEYS = ("totalImageScansSucceeded", "totalImageScansFailed", "totalImageCharged")
 
 
 def _straight_batch(o: Any) -> BatchStatus:
-    ident, summary = o["id"], o["summary"]
+    ident, summary, error = o["id"], o["summary"], o.get("error")
     counts = [summary[key] for key in _SUMMARY_KEYS]
     counts.append(summary.get("totalCharacterCharged", 0))
-    if type(ident) is not str or any(type(count) is not int for count in counts):
+    images = [summary.get(key) for key in _SUMMARY_IMAGE_KEYS]
+    if (
+        type(ident) is not str
+        or any(type(count) is not int for count in counts)
+        or any(type(count) not in _OPTIONAL_COUNT for count in images)
+    ):
         raise _Unusual
     return BatchStatus(
         ident,
         _STATUS_BY_WIRE[o["status"]],
         _timestamp(o["createdDateTimeUtc"]),
         _timestamp(o["lastActionDateTimeUtc"]),
-        StatusSummary(*counts),
-        _optional_error(o.get("error")),
+        StatusSummary(*counts, *images),
+        None if error is None else error_detail(error),
     )
 
 
@@ -230,7 +295,7 @@ structure_batch: Callable[[Any], BatchStatus] = _hook(BatchStatus)
 structure_batches: Callable[[Any], list[BatchStatus]] = _hook(list[BatchStatus])
 structure_document: Callable[[Any], DocumentStatus] = _hook(DocumentStatus)
 structure_documents: Callable[[Any], list[DocumentStatus]] = _hook(list[DocumentStatus])
-structure_error: Callable[[Any], ErrorDetail] = _hook(ErrorDetail)
+structure_error: Callable[[Any], ErrorDetail] = error_detail
 structure_formats: Callable[[Any], list[FileFormat]] = _hook(list[FileFormat])
 structure_strings: Callable[[Any], list[str]] = _hook(list[str])
 
@@ -262,6 +327,7 @@ def _target_to_wire(target: TranslationTarget) -> dict[str, Any]:
             "category": target.category,
             "glossaries": [_glossary_to_wire(g) for g in target.glossaries] or None,
             "storageSource": target.storage_source,
+            "deploymentName": target.deployment_name,
         }
     )
 

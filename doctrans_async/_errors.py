@@ -91,8 +91,9 @@ class _RequestError(DocumentTranslationError):
 class ServiceError(_RequestError):
     """The service answered with an error status.
 
-    Attributes mirror the service's error body (``code``, ``message``, ``target``, ``inner_error``) plus the HTTP
-    ``status``, the ``request_id`` and, when the service sent one, ``retry_after`` in seconds.
+    Attributes mirror the service's error body (``code``, ``message``, ``target``, ``inner_error``, ``details``;
+    see :class:`ErrorDetail`) plus the HTTP ``status``, the ``request_id`` and, when the service sent one,
+    ``retry_after`` in seconds. ``message`` is ``None`` when the service sent none.
     """
 
     def __init__(
@@ -100,20 +101,23 @@ class ServiceError(_RequestError):
         *,
         status: int,
         code: str,
-        message: str,
+        message: str | None,
         target: str | None = None,
         inner_error: ErrorDetail | None = None,
+        details: tuple[ErrorDetail, ...] = (),
         request_id: str | None = None,
         retry_after: float | None = None,
         method: str = "",
         url: str = "",
     ) -> None:
-        super().__init__(f"{status} {code}: {message}", method=method, url=url, request_id=request_id)
+        text = f"{status} {code}: {message}" if message is not None else f"{status} {code}"
+        super().__init__(text, method=method, url=url, request_id=request_id)
         self.status = status
         self.code = code
         self.message = message
         self.target = target
         self.inner_error = inner_error
+        self.details = details
         self.retry_after = retry_after
 
     def __repr__(self) -> str:

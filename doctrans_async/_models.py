@@ -77,12 +77,18 @@ _BY_FOLDED_TEXT = {member.value.lower(): member for member in Status} | {
 
 @attrs.frozen
 class ErrorDetail:
-    """An error as the service describes it; ``inner_error`` nests the same shape."""
+    """An error as the service describes it; ``inner_error`` and ``details`` nest the same shape.
+
+    Read leniently, so an odd part never hides the rest: ``code`` is the wire's code as text (a numeric code
+    becomes its digits, a missing one ``""``), ``message`` is ``None`` when the service sent none, the inner error
+    comes from ``innerError`` or ``innererror``, and ``details`` from the Azure.Core ``details`` list.
+    """
 
     code: str
-    message: str
+    message: str | None = None
     target: str | None = None
     inner_error: ErrorDetail | None = None
+    details: tuple[ErrorDetail, ...] = ()
 
 
 @attrs.frozen
@@ -96,6 +102,11 @@ class StatusSummary:
     not_yet_started: int
     cancelled: int
     total_character_charged: int = 0
+    total_image_scans_succeeded: int | None = None
+    """Images whose text was translated (2026-03-01 on; ``None`` where the version does not send it)."""
+    total_image_scans_failed: int | None = None
+    total_image_charged: int | None = None
+    """Image scans charged (2026-03-01 on)."""
 
     @property
     def finished(self) -> int:
@@ -134,6 +145,14 @@ class DocumentStatus:
     source_path: str | None = None
     character_charged: int = 0
     error: ErrorDetail | None = None
+    total_image_scans_succeeded: int | None = None
+    """Images of this document whose text was translated (2026-03-01 on; ``None`` where not sent)."""
+    total_image_scans_failed: int | None = None
+    image_charged: int | None = None
+    image_character_detected: int | None = None
+    """Characters detected in the document's images (2026-03-01 on)."""
+    deployment_name: str | None = None
+    """The custom translation deployment used for this document (2026-03-01 on)."""
 
 
 @attrs.frozen
@@ -201,10 +220,16 @@ class TranslationTarget:
     """A Custom Translator category id; ``None`` is the general model."""
     glossaries: tuple[Glossary, ...] = attrs.field(default=(), converter=_glossaries)
     storage_source: str | None = None
+    deployment_name: str | None = None
+    """A custom translation model's deployment to translate with (API 2026-03-01 on)."""
 
 
 def _targets(items: Iterable[TranslationTarget]) -> tuple[TranslationTarget, ...]:
     return tuple(items)
+
+
+def _storage_type(value: StorageType | str | None) -> StorageType | None:
+    return None if value is None else StorageType(value)
 
 
 @attrs.frozen
@@ -215,7 +240,8 @@ class TranslationInput:
     targets: tuple[TranslationTarget, ...] = attrs.field(converter=_targets)
     source_language: str | None = None
     """``None`` lets the service detect the language."""
-    storage_type: StorageType | None = None
+    storage_type: StorageType | None = attrs.field(default=None, converter=_storage_type)
+    """``StorageType.FOLDER`` (or ``"Folder"``) for a container, ``FILE`` for a single blob; ``None`` sends none."""
     prefix: str | None = None
     """Only source blobs whose names start with this are translated."""
     suffix: str | None = None

@@ -24,12 +24,12 @@ import attrs
 import cattrs
 
 from doctrans_async._converter import (
+    error_detail,
     input_to_wire,
     structure_batch,
     structure_batches,
     structure_document,
     structure_documents,
-    structure_error,
     structure_formats,
     structure_strings,
 )
@@ -218,13 +218,40 @@ def _order(value: str | None) -> str | None:
     return f"createdDateTimeUtc {value}"
 
 
-def start_translation_body(inputs: Sequence[TranslationInput] | Mapping[str, Any]) -> bytes:
-    """The JSON body that starts a batch: typed inputs, or a raw request dict passed through as given."""
+def start_translation_body(
+    inputs: Sequence[TranslationInput] | Mapping[str, Any],
+    version: ApiVersion,
+    *,
+    translate_text_within_image: bool | None = None,
+) -> bytes:
+    """The JSON body that starts a batch: typed inputs, or a raw request dict passed through as given.
+
+    What ``version`` lacks (a target's ``deployment_name``, ``translate_text_within_image``) raises
+    :class:`UnsupportedOperationError`, so it is never silently dropped by the service.
+    """
     if isinstance(inputs, Mapping):
+        if translate_text_within_image is not None:
+            raise ValueError("a raw request body carries its own options; pass translate_text_within_image in it")
         return json.dumps(inputs).encode()
     if not inputs:
         raise ValueError("a batch needs at least one input")
-    return json.dumps({"inputs": [input_to_wire(item) for item in inputs]}).encode()
+    layout = layout_of(ApiVersion(version))
+    if not layout.has_deployments and any(t.deployment_name is not None for item in inputs for t in item.targets):
+        raise UnsupportedOperationError(_newer_only("a target's deployment_name", version))
+    body: dict[str, Any] = {"inputs": [input_to_wire(item) for item in inputs]}
+    if translate_text_within_image is not None:
+        if not layout.has_image_translation:
+            raise UnsupportedOperationError(_newer_only("translate_text_within_image", version))
+        body["options"] = {"translateTextWithinImage": bool(translate_text_within_image)}
+    return json.dumps(body).encode()
+
+
+def _newer_only(what: str, version: ApiVersion) -> str:
+    return f"API {ApiVersion(version).value} has no {what}; use 2026-03-01 or later"
+
+
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else str(bool(value)).lower()
 
 
 @attrs.frozen
@@ -267,14 +294,16 @@ class Endpoint:
 
     def query_params(self, query: ListQuery) -> list[tuple[str, object]]:
         """A listing's query parameters in this version's names; :class:`UnsupportedOperationError` for filters
-        the version lacks. ``page_size`` is sent only where the version has a page-size parameter."""
+        the version lacks."""
         _check_range("top", query.get("top"), 0, MAX_INT32)
         _check_range("skip", query.get("skip"), 0, MAX_INT32)
         _check_range("page_size", query.get("page_size"), 1, 100)
         layout = layout_of(self.version)
-        paging = {layout.top: query.get("top"), layout.skip: query.get("skip")}
-        if layout.page_size is not None:
-            paging[layout.page_size] = query.get("page_size")
+        paging = {
+            layout.top: query.get("top"),
+            layout.skip: query.get("skip"),
+            layout.page_size: query.get("page_size"),
+        }
         statuses = query.get("statuses")
         filters = {
             "ids": _joined(query.get("ids")),
@@ -317,19 +346,29 @@ class Endpoint:
         source_language: str | None = None,
         category: str | None = None,
         allow_fallback: bool | None = None,
+        deployment_name: str | None = None,
+        translate_text_within_image: bool | None = None,
     ) -> Request:
-        """``POST /translator/document:translate``: one document, translated synchronously (2024-05-01 on)."""
+        """``POST /translator/document:translate``: one document, translated synchronously (2024-05-01 on;
+        ``deployment_name`` and ``translate_text_within_image`` 2026-03-01 on)."""
         if self.version.is_v1:
             raise UnsupportedOperationError(
                 f"API {self.version.value} cannot translate a single document; use 2024-05-01 or later"
             )
         if not target_language:
             raise ValueError("target_language is required")
+        layout = layout_of(self.version)
+        if deployment_name is not None and not layout.has_deployments:
+            raise UnsupportedOperationError(_newer_only("deployment_name", self.version))
+        if translate_text_within_image is not None and not layout.has_image_translation:
+            raise UnsupportedOperationError(_newer_only("translate_text_within_image", self.version))
         given = {
             "targetLanguage": target_language,
             "sourceLanguage": source_language,
             "category": category,
-            "allowFallback": None if allow_fallback is None else str(allow_fallback).lower(),
+            "allowFallback": _flag(allow_fallback),
+            "deploymentName": deployment_name,
+            "translateTextWithinImage": _flag(translate_text_within_image),
         }
         params = [(name, value) for name, value in given.items() if value is not None]
         query = _query([*layout_of(self.version).query, *params])
@@ -362,6 +401,9 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
     ``""`` and ``null`` mean no more pages. A relative link is resolved against the page it came on. The link
     is otherwise followed as given (opaque), but only if it stays on ``origin`` (the credentials go nowhere
     else) and was not seen before in this listing (``seen`` is updated). Raises :class:`ContinuationLinkError`.
+
+    The real service writes raw spaces into its links (``orderBy=createdDateTimeUtc asc``): each is sent as
+    ``%20``, every other character byte for byte. Control and non-ASCII characters are refused.
     """
     if link is None or link == "":
         return None
@@ -370,12 +412,14 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
             f"the next link is a {type(link).__name__}, not a string", method="GET", url=current_url
         )
     if _NOT_URL_CHARACTER.search(link):
-        # Sent as given, a space or a line break would corrupt the request line, and echo into logs.
+        # Sent as given, a line break would corrupt the request line (a header injection), and echo into logs.
         raise ContinuationLinkError(
-            "refusing to follow a next link with spaces, control or non-ASCII characters",
+            "refusing to follow a next link with control or non-ASCII characters",
             method="GET",
             url=_redact(_NOT_URL_CHARACTER.sub("?", link)),
         )
+    # A raw space would end the request target; percent-encoded, it reaches the service as the space it wrote.
+    link = link.replace(" ", "%20")
     try:
         # An absolute link is followed byte for byte; only a relative one is resolved against its page.
         absolute = link if link.startswith(("https://", "http://")) else urljoin(current_url, link)
@@ -401,7 +445,7 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
     return absolute
 
 
-_NOT_URL_CHARACTER = re.compile(r"[^\x21-\x7e]")
+_NOT_URL_CHARACTER = re.compile(r"[^\x20-\x7e]")
 
 
 def page_key(url: str) -> str:
@@ -484,8 +528,9 @@ _ERROR_CLASSES: dict[int, type[ServiceError]] = {
 
 
 def error_for(request: Request, response: Response, now: datetime) -> ServiceError:
-    """The typed error for an error response, read tolerantly: a proxy's HTML page still gives a
-    :class:`ServiceError` with the status, a code from the reason phrase and a snippet of the body."""
+    """The typed error for an error response, read leniently: whatever part of the service's error can be read
+    is kept (see :func:`~doctrans_async._converter.error_detail`); an empty body or a proxy's HTML page still
+    gives the error class of its status, a code from the reason phrase and a snippet of the body."""
     status = response.status
     cls = _ERROR_CLASSES.get(status) or (ServerError if status >= 500 else ServiceError)
     detail = _error_detail(response)
@@ -495,6 +540,7 @@ def error_for(request: Request, response: Response, now: datetime) -> ServiceErr
         message=detail.message,
         target=detail.target,
         inner_error=detail.inner_error,
+        details=detail.details,
         request_id=request_id_of(response.headers),
         retry_after=parse_retry_after(response.headers, now),
         method=request.method,
@@ -504,18 +550,29 @@ def error_for(request: Request, response: Response, now: datetime) -> ServiceErr
 
 def _error_detail(response: Response) -> ErrorDetail:
     try:
-        payload = loads(response.body)
-        detail = structure_error(payload["error"])
-    except (ValueError, TypeError, KeyError, RecursionError, cattrs.BaseValidationError):
-        return _detail_from_text(response)
-    return detail
+        payload = loads(response.body) if response.body.strip() else None
+    except (ValueError, RecursionError):
+        payload = None
+    if isinstance(payload, dict):
+        error = payload.get("error")
+        if error is None and "message" in payload:
+            # The API gateway answers some refusals unwrapped: {"statusCode": 401, "message": "..."}.
+            error = payload
+        if error is not None:
+            detail = error_detail(error)
+            return detail if detail.code else attrs.evolve(detail, code=_reason(response.status).replace(" ", ""))
+    return _detail_from_text(response)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown status"
 
 
 def _detail_from_text(response: Response) -> ErrorDetail:
-    try:
-        reason = HTTPStatus(response.status).phrase
-    except ValueError:
-        reason = "Unknown status"
+    reason = _reason(response.status)
     text = response.body[:200].decode("utf-8", "replace")
     snippet = " ".join(re.sub(r"<[^>]*>", " ", text).split())
     content_type = response.headers.get("content-type", "no content type")
@@ -660,6 +717,7 @@ def parse_started_batch_id(request: Request, response: Response, now: datetime) 
     except ValueError:
         location = urlsplit("")
     batch_id = unquote(location.path.rstrip("/").rpartition("/")[2])
-    if not batch_id:
+    if not batch_id or batch_id == "batches":
+        # A location naming the collection, not a batch (a spec example's is garbled so): no id, never a wrong one.
         raise _malformed(request, response, "neither a body id nor an Operation-Location header names the batch")
     return batch_id

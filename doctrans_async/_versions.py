@@ -38,14 +38,18 @@ class Layout:
     """Query parameters every call carries (``api-version`` on 2024-05-01 and later)."""
     top: str
     skip: str
-    page_size: str | None
-    """The page-size parameter, where the version has one."""
+    page_size: str
+    """The page-size parameter."""
     next_link_key: str
     """The key of the continuation link in a page body."""
     has_filters: bool
     """Whether listings take ``ids``/``statuses``/date/order filters."""
     order_by: str = "$orderBy"
     """The ordering parameter's name."""
+    has_deployments: bool = False
+    """Whether a target (and a single document) may name a custom model's ``deploymentName``."""
+    has_image_translation: bool = False
+    """Whether a batch (and a single document) may ask to ``translateTextWithinImage``."""
 
 
 def _document_layout(version: ApiVersion) -> Layout:
@@ -59,12 +63,25 @@ def _document_layout(version: ApiVersion) -> Layout:
         "nextLink",
         has_filters=True,
         order_by="orderby",
+        has_deployments=version in _IMAGES_AND_DEPLOYMENTS,
+        has_image_translation=version in _IMAGES_AND_DEPLOYMENTS,
     )
+
+
+# What 2026-03-01 added to requests (rest-api.md; the official SDKs' 2026-03-01 release notes).
+_IMAGES_AND_DEPLOYMENTS = frozenset({ApiVersion.V2026_03_01})
 
 
 _LAYOUTS = {
     ApiVersion.V1_0_PREVIEW_1: Layout(
-        "/translator/text/batch/v1.0-preview.1", (), "$top", "$skip", None, "@nextLink", False
+        # $maxpagesize came to this version in place (its 2021 revision); the service honours it (recorded).
+        "/translator/text/batch/v1.0-preview.1",
+        (),
+        "$top",
+        "$skip",
+        "$maxpagesize",
+        "@nextLink",
+        False,
     ),
     ApiVersion.V1_0: Layout("/translator/text/batch/v1.0", (), "$top", "$skip", "$maxpagesize", "@nextLink", True),
     ApiVersion.V2024_05_01: _document_layout(ApiVersion.V2024_05_01),

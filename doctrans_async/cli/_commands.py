@@ -122,7 +122,7 @@ async def report(client: DocumentTranslationClient, final: BatchStatus, renderer
         renderer.line(f"error: {final.error.code}: {final.error.message}{detail}")
     if final.summary.failed:
         failed = listed(functools.partial(client.list_documents, final.id), [Status.FAILED], None)
-        rows = [(d.id, d.error.code if d.error else "", d.error.message if d.error else "") async for d in failed]
+        rows = [(d.id, d.error.code if d.error else "", d.error.message or "" if d.error else "") async for d in failed]
         renderer.line()
         renderer.table(f"Failed documents ({len(rows)})", ("id", "error", "message"), rows)
 

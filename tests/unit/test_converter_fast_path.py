@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doctrans_async._converter import converter, generated
+from doctrans_async._converter import _straight_batch, _straight_document, converter, generated
 from doctrans_async._models import BatchStatus, DocumentStatus
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -27,8 +27,16 @@ DOCUMENT: dict[str, Any] = {
     "progress": 1,
     "id": "001f0a26-0000-0000-0000-000000000000",
     "characterCharged": 27,
+    # 2026-03-01's fields, and an error with the nested parts the lenient reader must keep.
+    "totalImageScansSucceeded": 2,
+    "totalImageScansFailed": 0,
+    "imageCharged": 2,
+    "imageCharacterDetected": 84,
+    "deploymentName": "general",
+    "error": {"code": "X", "message": "m", "target": "Document", "innerError": {"code": 404000}, "details": []},
 }
 BATCH: dict[str, Any] = json.loads((FIXTURES / "2024-05-01-batch-validation-failed.json").read_text())
+BATCH["summary"] |= {"totalImageScansSucceeded": 1, "totalImageScansFailed": 0, "totalImageCharged": 1}
 
 # Values that are right, wrong, or right in an unusual way for some field.
 odd_values = st.one_of(
@@ -65,16 +73,16 @@ def mutate(base: dict[str, Any], data: st.DataObject, nested: str | None = None)
 
 
 @settings(max_examples=400, deadline=None)
-@given(data=st.data())
-def test_document_fast_path_matches_generated(data: st.DataObject) -> None:
-    """Any variation of a document status converts (or fails) the same through both hooks."""
-    body = mutate(DOCUMENT, data)
+@given(data=st.data(), nested=st.sampled_from([None, "error"]))
+def test_document_fast_path_matches_generated(data: st.DataObject, nested: str | None) -> None:
+    """Any variation of a document status, its error included, converts (or fails) the same through both hooks."""
+    body = mutate(DOCUMENT, data, nested)
     fast = outcome(converter.get_structure_hook(DocumentStatus), body, DocumentStatus)
     assert fast == outcome(generated[DocumentStatus], body, DocumentStatus)
 
 
 @settings(max_examples=400, deadline=None)
-@given(data=st.data(), nested=st.sampled_from([None, "summary"]))
+@given(data=st.data(), nested=st.sampled_from([None, "summary", "error"]))
 def test_batch_fast_path_matches_generated(data: st.DataObject, nested: str | None) -> None:
     """Any variation of a batch status, its summary included, converts (or fails) the same through both hooks."""
     body = mutate(BATCH, data, nested)
@@ -88,3 +96,10 @@ def test_fast_path_errors_are_cattrs_detailed_ones() -> None:
     with pytest.raises(cattrs.ClassValidationError) as caught:
         converter.get_structure_hook(DocumentStatus)(body, DocumentStatus)
     assert "required field missing @ $.to" in cattrs.transform_error(caught.value)
+
+
+def test_straight_hooks_take_the_ordinary_bodies_themselves() -> None:
+    """The base bodies (2026 fields and an odd error included) are converted by the straight-line hooks, not
+    handed to the fallback, and equal the generated hooks' results."""
+    assert _straight_document(DOCUMENT) == generated[DocumentStatus](DOCUMENT, DocumentStatus)
+    assert _straight_batch(BATCH) == generated[BatchStatus](BATCH, BatchStatus)

@@ -429,14 +429,36 @@ def test_bool_character_charged_raises() -> None:
 # --- converter: unknown fields, missing fields, wrong types -------------------------------------------------
 
 
-def test_unknown_fields_of_2026_are_ignored() -> None:
-    """2026-03-01's extra batch and document fields (image counts, deploymentName) are ignored, not rejected."""
+def test_fields_of_2026_are_carried_and_unknown_ones_ignored() -> None:
+    """2026-03-01's image counts and deploymentName are carried (None where a version omits them); a field this
+    library does not know is ignored, not rejected."""
     body = summary_body(totalImageScansSucceeded=3, totalImageScansFailed=1, totalImageCharged=4)
     body["someFutureField"] = {"nested": [1, 2]}
-    batch = structure_batch(body)
-    assert batch == structure_batch(batch_body())
-    item = document_body(deploymentName="general", totalImageScansSucceeded=2, imageCharged=2, extra=None)
-    assert structure_documents([item]) == structure_documents([document_body()])
+    summary = structure_batch(body).summary
+    assert (summary.total_image_scans_succeeded, summary.total_image_scans_failed, summary.total_image_charged) == (
+        3,
+        1,
+        4,
+    )
+    assert structure_batch(batch_body()).summary.total_image_charged is None
+    item = document_body(
+        deploymentName="general",
+        totalImageScansSucceeded=2,
+        totalImageScansFailed=0,
+        imageCharged=2,
+        imageCharacterDetected=84,
+        extra=None,
+    )
+    (doc,) = structure_documents([item])
+    assert (
+        doc.deployment_name,
+        doc.total_image_scans_succeeded,
+        doc.total_image_scans_failed,
+        doc.image_charged,
+        doc.image_character_detected,
+    ) == ("general", 2, 0, 2, 84)
+    (plain,) = structure_documents([document_body()])
+    assert (plain.deployment_name, plain.image_charged, plain.image_character_detected) == (None, None, None)
 
 
 def test_null_optional_fields_are_none() -> None:
@@ -486,11 +508,32 @@ def test_non_string_status_raises_type_error(value: object) -> None:
     assert [type(leaf) for leaf in leaves(info.value)] == [TypeError]
 
 
-def test_error_without_message_raises_key_error() -> None:
-    """An error object without its required message raises a ClassValidationError wrapping KeyError."""
-    with pytest.raises(cattrs.ClassValidationError) as info:
-        structure_error({"code": "X"})
-    assert [type(leaf) for leaf in leaves(info.value)] == [KeyError]
+@pytest.mark.parametrize(
+    ("wire", "expected"),
+    [
+        ({"code": "X"}, ErrorDetail("X")),
+        ({"code": 404000, "message": "m"}, ErrorDetail("404000", "m")),
+        ({"message": "m", "target": 7}, ErrorDetail("", "m", "7")),
+        ({"code": "A", "innererror": {"code": "B"}}, ErrorDetail("A", inner_error=ErrorDetail("B"))),
+        (
+            {"code": "A", "innerError": {"code": "B", "message": "b"}},
+            ErrorDetail("A", inner_error=ErrorDetail("B", "b")),
+        ),
+        (
+            {"code": "A", "details": [{"code": "D1", "message": "d"}, {"code": "D2"}]},
+            ErrorDetail("A", details=(ErrorDetail("D1", "d"), ErrorDetail("D2"))),
+        ),
+        ({"code": "A", "details": {"code": "D"}}, ErrorDetail("A", details=(ErrorDetail("D"),))),
+        ({"code": "A", "innerError": "text"}, ErrorDetail("A", inner_error=ErrorDetail("", "text"))),
+        ("just text", ErrorDetail("", "just text")),
+        ([1, 2], ErrorDetail("", "[1,2]")),
+        ({"code": True, "message": {"k": "v"}}, ErrorDetail("true", '{"k":"v"}')),
+    ],
+)
+def test_errors_are_read_leniently_and_without_loss(wire: object, expected: ErrorDetail) -> None:
+    """Whatever an error holds is kept: missing messages are None, non-string codes their JSON text, inner errors
+    under either spelling, details as a tuple; anything that is not an error object becomes the message."""
+    assert structure_error(wire) == expected
 
 
 @pytest.mark.parametrize("body", [[], "text"])

@@ -180,12 +180,14 @@ def test_parse_document_page_raises_only_library_errors(
     ),
 )
 def test_error_for_always_returns_a_service_error(status: int, header_map: dict[str, str], body: bytes) -> None:
-    """error_for turns any status, headers and body into a ServiceError with that status, a code and a message."""
+    """error_for turns any status, headers and body into a ServiceError with that status and a code (its
+    message None only when the body's error has none)."""
     error = error_for(REQUEST, response(status, header_map, body), NOW)
     assert isinstance(error, ServiceError)
     assert error.status == status
     assert isinstance(error.code, str)
-    assert isinstance(error.message, str)
+    assert error.code
+    assert error.message is None or isinstance(error.message, str)
     assert error.retry_after is None or (math.isfinite(error.retry_after) and error.retry_after >= 0)
     assert CURRENT in str(error)
 

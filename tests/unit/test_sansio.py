@@ -104,7 +104,7 @@ def test_documents_url_without_paging(version: ApiVersion, expected: str) -> Non
     [
         (
             ApiVersion.V1_0_PREVIEW_1,
-            f"{HOST}/translator/text/batch/v1.0-preview.1/batches/b1/documents?$top=5&$skip=15",
+            f"{HOST}/translator/text/batch/v1.0-preview.1/batches/b1/documents?$top=5&$skip=15&$maxpagesize=2",
         ),
         (
             ApiVersion.V1_0,
@@ -121,7 +121,7 @@ def test_documents_url_without_paging(version: ApiVersion, expected: str) -> Non
     ],
 )
 def test_documents_url_with_paging(version: ApiVersion, expected: str) -> None:
-    """$top/$skip (literal '$') on v1.x, top/skip/maxpagesize on 2024+, page size dropped on v1.0-preview.1."""
+    """$top/$skip/$maxpagesize (literal '$') on v1.x, top/skip/maxpagesize on 2024+."""
     url = Endpoint(HOST, version).documents("b1", top=5, skip=15, page_size=2).url
     assert url == expected
     assert "%24" not in url
@@ -129,11 +129,11 @@ def test_documents_url_with_paging(version: ApiVersion, expected: str) -> None:
 
 @pytest.mark.parametrize("version", list(ApiVersion))
 def test_documents_url_only_page_size(version: ApiVersion) -> None:
-    """page_size alone is the version's page-size parameter, and nothing on v1.0-preview.1."""
+    """page_size alone is the version's page-size parameter ($maxpagesize on v1.0-preview.1 too: recorded)."""
     url = Endpoint(HOST, version).documents("b1", page_size=100).url
     query = urlsplit(url).query
     expected = {
-        ApiVersion.V1_0_PREVIEW_1: "",
+        ApiVersion.V1_0_PREVIEW_1: "$maxpagesize=100",
         ApiVersion.V1_0: "$maxpagesize=100",
         ApiVersion.V2024_05_01: "maxpagesize=100&api-version=2024-05-01",
         ApiVersion.V2026_03_01: "maxpagesize=100&api-version=2026-03-01",
@@ -508,6 +508,7 @@ def test_error_for_html_502() -> None:
     error = error_for(REQUEST, response(502, HTML_502, {"Content-Type": "text/html"}), NOW)
     assert type(error) is ServerError
     assert error.code == "BadGateway"
+    assert error.message is not None
     assert error.message.startswith(f"Bad Gateway (text/html, {len(HTML_502)} bytes): 502 Bad Gateway")
     assert "nginx" in error.message
     assert "<" not in error.message
@@ -525,10 +526,9 @@ def test_error_for_empty_body() -> None:
     ("status", "body", "code", "snippet"),
     [
         (500, b"oops, something broke", "InternalServerError", "oops, something broke"),
-        (400, b'{"error": "string"}', "BadRequest", '{"error": "string"}'),
+        (400, b'{"error": "string"}', "BadRequest", "string"),
         (400, b'{"error": null}', "BadRequest", '{"error": null}'),
-        (400, b'{"error": {"code": 5, "message": "m"}}', "BadRequest", '"code": 5'),
-        (400, b'{"error": {"code": "X"}}', "BadRequest", '"code": "X"'),
+        (400, b'{"error": {"code": 5, "message": "m"}}', "5", "m"),
         (404, b"[1, 2]", "NotFound", "[1, 2]"),
         (404, b'"text"', "NotFound", '"text"'),
         (404, b'{"message": "no error key"}', "NotFound", "no error key"),
@@ -543,12 +543,21 @@ def test_error_for_unreadable_bodies(status: int, body: bytes, code: str, snippe
     assert isinstance(error, ServiceError)
     assert error.status == status
     assert error.code == code
+    assert error.message is not None
     assert snippet in error.message
+
+
+def test_error_for_code_without_message() -> None:
+    """An error with a code and no message keeps the code; the message is None, not the raw body."""
+    error = error_for(REQUEST, response(400, b'{"error": {"code": "X"}}'), NOW)
+    assert (error.code, error.message) == ("X", None)
+    assert str(error).startswith("400 X [")
 
 
 def test_error_for_long_body_snippet_is_bounded() -> None:
     """Only the first 200 bytes of an unreadable body go into the message."""
     error = error_for(REQUEST, response(500, b"x" * 10_000), NOW)
+    assert error.message is not None
     assert "x" * 200 in error.message
     assert "x" * 201 not in error.message
     assert "10000 bytes" in error.message
@@ -898,6 +907,27 @@ def test_repeated_link_refused_and_seen_updated() -> None:
             seen=seen,
         )
     assert seen == {page_key(first)}
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        (
+            f"{HOST}/translator/document/batches?skip=50&orderBy=createdDateTimeUtc asc&api-version=2024-05-01",
+            f"{HOST}/translator/document/batches?skip=50&orderBy=createdDateTimeUtc%20asc&api-version=2024-05-01",
+        ),
+        ("?$orderBy=createdDateTimeUtc desc&$x=a,b%2C", f"{HOST}/translator/document/batches/b1/documents"
+         "?$orderBy=createdDateTimeUtc%20desc&$x=a,b%2C"),
+        (f"{HOST}/a b/c?d=e  f", f"{HOST}/a%20b/c?d=e%20%20f"),
+    ],
+)  # fmt: skip
+def test_raw_spaces_sent_as_percent_20_and_the_rest_byte_for_byte(link: str, expected: str) -> None:
+    """The real service's links carry raw spaces: each becomes %20, nothing else changes (not even '$', ',' or
+    an existing escape), and the link with raw spaces and its escaped form are one page for loop detection."""
+    seen: set[str] = set()
+    assert check_next_link(link, current_url=CURRENT, origin=ORIGIN, seen=seen) == expected
+    with pytest.raises(ContinuationLinkError, match="repeated"):
+        check_next_link(expected, current_url=CURRENT, origin=ORIGIN, seen=seen)
 
 
 @pytest.mark.parametrize("link", [None, ""])
