@@ -4,7 +4,7 @@ Start with :class:`DocumentTranslationClient`; :mod:`doctrans_async.emulator` ru
 service, and :mod:`doctrans_async.testing` gives its pytest fixture.
 """
 
-from doctrans_async._auth import AccessTokenLike, AsyncTokenCredential
+from doctrans_async._auth import AccessTokenLike, AsyncTokenCredential, KeyCredential
 from doctrans_async._client import DocumentTranslationClient
 from doctrans_async._clock import Clock, SystemClock, VirtualClock
 from doctrans_async._errors import (
@@ -67,6 +67,7 @@ __all__ = [
     "FileFormat",
     "Glossary",
     "InvalidRequestError",
+    "KeyCredential",
     "ListingTimeoutError",
     "MalformedResponseError",
     "NotFoundError",

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, Literal, Protocol, Self, TypeVar
 import aiohttp
 import yarl
 
-from doctrans_async._auth import AsyncTokenCredential, Auth, KeyAuth, TokenAuth
+from doctrans_async._auth import AsyncTokenCredential, Auth, KeyLike, make_auth
 from doctrans_async._clock import Clock, SystemClock
 from doctrans_async._errors import ClientClosedError, ServiceError, TransportError
 from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent
@@ -92,7 +92,9 @@ class DocumentTranslationClient:
             final = await client.wait_for_completion(batch_id, timeout=3600)
 
     :param endpoint: the resource's origin, ``https://<name>.cognitiveservices.azure.com`` (any http(s) origin).
-    :param key: the subscription key, sent as ``Ocp-Apim-Subscription-Key`` and only to ``endpoint``'s origin.
+    :param key: the subscription key, sent as ``Ocp-Apim-Subscription-Key`` and only to ``endpoint``'s origin: a
+        string, or a :class:`KeyCredential` (any object with a ``key`` attribute, such as azure-core's
+        ``AzureKeyCredential``) whose ``update()`` takes effect from the next request.
     :param credential: instead of ``key``, an object with an async ``get_token(*scopes)`` (an
         ``azure.identity.aio`` credential, say); its bearer token is refreshed before it expires.
     :param region: sent as ``Ocp-Apim-Subscription-Region`` when given (regional or multi-service keys).
@@ -112,7 +114,7 @@ class DocumentTranslationClient:
         self,
         endpoint: str,
         *,
-        key: str | None = None,
+        key: str | KeyLike | None = None,
         credential: AsyncTokenCredential | None = None,
         region: str | None = None,
         api_version: ApiVersion | str = ApiVersion.V2026_03_01,
@@ -145,12 +147,8 @@ class DocumentTranslationClient:
         self._owned: aiohttp.ClientSession | None = None
         self._state = _State.OPEN
 
-    def _make_auth(self, key: str | None, credential: AsyncTokenCredential | None) -> Auth:
-        if (key is None) == (credential is None):
-            raise ValueError("pass exactly one of key= and credential=")
-        if credential is not None:
-            return TokenAuth(credential, region=self._region, base=self._plain_headers, clock=self._clock)
-        return KeyAuth(key or "", region=self._region, base=self._plain_headers)
+    def _make_auth(self, key: str | KeyLike | None, credential: AsyncTokenCredential | None) -> Auth:
+        return make_auth(key, credential, region=self._region, base=self._plain_headers, clock=self._clock)
 
     def __repr__(self) -> str:
         return (
