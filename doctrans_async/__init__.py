@@ -7,6 +7,7 @@ service, and :mod:`doctrans_async.testing` gives its pytest fixture.
 from doctrans_async._auth import AccessTokenLike, AsyncTokenCredential, KeyCredential
 from doctrans_async._client import DocumentTranslationClient
 from doctrans_async._clock import Clock, SystemClock, VirtualClock
+from doctrans_async._converter import from_dict, to_dict
 from doctrans_async._errors import (
     AuthenticationError,
     ClientClosedError,
@@ -90,4 +91,6 @@ __all__ = [
     "UnsupportedOperationError",
     "VirtualClock",
     "__version__",
+    "from_dict",
+    "to_dict",
 ]
