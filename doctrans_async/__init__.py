@@ -24,7 +24,7 @@ from doctrans_async._errors import (
     TransportError,
     UnsupportedOperationError,
 )
-from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent
+from doctrans_async._events import CallEvent, Event, EventHook, PollEvent, RequestEvent, RetryEvent
 from doctrans_async._models import (
     BatchOutcome,
     BatchPage,
@@ -54,6 +54,7 @@ __all__ = [
     "BatchOutcome",
     "BatchPage",
     "BatchStatus",
+    "CallEvent",
     "ClientClosedError",
     "Clock",
     "ContinuationLinkError",

@@ -23,7 +23,7 @@ import yarl
 from doctrans_async._auth import AsyncTokenCredential, Auth, KeyLike, make_auth
 from doctrans_async._clock import Clock, SystemClock
 from doctrans_async._errors import ClientClosedError, ServiceError, TransportError
-from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent
+from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent, reported
 from doctrans_async._fanout import outcomes_as_completed
 from doctrans_async._models import (
     BatchOutcome,
@@ -306,6 +306,7 @@ class DocumentTranslationClient:
 
     # --- operations --------------------------------------------------------------------------------------
 
+    @reported("get_status")
     async def get_status(self, batch_id: str) -> BatchStatus:
         """The status of batch ``batch_id``: its state, summary counts and, if it failed validation, the error."""
         status, _ = await self._fetch_status(self._endpoint.batch_status(batch_id), None)
@@ -321,10 +322,12 @@ class DocumentTranslationClient:
 
         return await self._call(request, parse, deadline)
 
+    @reported("get_document_status")
     async def get_document_status(self, batch_id: str, document_id: str) -> DocumentStatus:
         """The status of one document of batch ``batch_id``."""
         return await self._get(self._endpoint.document_status(batch_id, document_id), parse_document_status)
 
+    @reported("start_translation")
     async def start_translation(
         self,
         inputs: TranslationInput | Sequence[TranslationInput] | Mapping[str, Any] | None = None,
@@ -350,6 +353,7 @@ class DocumentTranslationClient:
         )
         return await self._get(self._endpoint.start_translation(body), parse_started_batch_id)
 
+    @reported("cancel_translation")
     async def cancel_translation(self, batch_id: str) -> BatchStatus:
         """Ask the service to cancel batch ``batch_id``; returns its status (usually Cancelling).
 
@@ -357,10 +361,12 @@ class DocumentTranslationClient:
         """
         return await self._get(self._endpoint.cancel_translation(batch_id), parse_batch_status)
 
+    @reported("get_supported_formats")
     async def get_supported_formats(self, kind: Literal["document", "glossary"] = "document") -> list[FileFormat]:
         """The document (or glossary) formats the service can translate."""
         return await self._get(self._endpoint.supported_formats(kind), parse_formats)
 
+    @reported("translate_document")
     async def translate_document(
         self,
         document: DocumentSource,
@@ -397,6 +403,7 @@ class DocumentTranslationClient:
         )
         return await self._get(request, parse_translated_document, timeout)
 
+    @reported("get_storage_sources")
     async def get_storage_sources(self) -> list[str]:
         """The storage sources the service reads from (v1.x only; later versions raise
         :class:`UnsupportedOperationError` before any request)."""
@@ -591,6 +598,7 @@ class DocumentTranslationClient:
             async for status in statuses:
                 yield status
 
+    @reported("wait_for_completion")
     async def wait_for_completion(
         self,
         batch_id: str,
@@ -627,6 +635,7 @@ class DocumentTranslationClient:
             async for outcome in outcomes:
                 yield outcome
 
+    @reported("wait_all")
     async def wait_all(
         self, batch_ids: Iterable[str], *, concurrency: int = 10, timeout: float | None = None
     ) -> list[BatchOutcome]:
