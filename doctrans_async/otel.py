@@ -36,7 +36,9 @@ import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from opentelemetry import context, metrics, trace
+import opentelemetry.context as context
+import opentelemetry.metrics as metrics
+import opentelemetry.trace as trace
 
 from doctrans_async._events import CallEvent, Event, PollEvent, RequestEvent, RetryEvent
 from doctrans_async._version import __version__
