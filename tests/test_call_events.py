@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 import doctrans_async as dt
 from doctrans_async.emulator import Emulator
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
+
+
+class Recorded:
+    """A client of the emulator and the events it reported."""
+
+    def __init__(self, client: dt.DocumentTranslationClient, events: list[dt.Event]) -> None:
+        self.client = client
+        self.events = events
+
+
+@pytest.fixture
+async def recorded(emulator: Emulator, clock: dt.VirtualClock) -> AsyncIterator[Recorded]:
+    events: list[dt.Event] = []
+    async with dt.DocumentTranslationClient(
+        emulator.endpoint, key=emulator.key, clock=clock, on_event=events.append
+    ) as client:
+        yield Recorded(client, events)
 
 
 def calls(events: list[dt.Event]) -> list[tuple[str, str, str | None, str | None]]:
@@ -18,14 +37,11 @@ def calls(events: list[dt.Event]) -> list[tuple[str, str, str | None, str | None
     ]
 
 
-async def test_a_wait_brackets_its_requests(emulator: Emulator, clock: dt.VirtualClock) -> None:
+async def test_a_wait_brackets_its_requests(emulator: Emulator, recorded: Recorded) -> None:
     """Start first, end last with the final status; every request and poll comes between them."""
-    events: list[dt.Event] = []
     batch_id = emulator.add_batch(documents=2, seconds=20)
-    async with dt.DocumentTranslationClient(
-        emulator.endpoint, key=emulator.key, clock=clock, on_event=events.append
-    ) as client:
-        await client.wait_for_completion(batch_id)
+    await recorded.client.wait_for_completion(batch_id)
+    events = recorded.events
     assert isinstance(events[0], dt.CallEvent)
     assert isinstance(events[-1], dt.CallEvent)
     assert calls(events) == [
@@ -35,17 +51,14 @@ async def test_a_wait_brackets_its_requests(emulator: Emulator, clock: dt.Virtua
     assert any(isinstance(e, dt.PollEvent) for e in events[1:-1])
 
 
-async def test_the_end_names_what_the_call_learnt(emulator: Emulator, clock: dt.VirtualClock) -> None:
+async def test_the_end_names_what_the_call_learnt(recorded: Recorded) -> None:
     """start_translation's end carries the new batch id; a failing call's end carries its error."""
-    events: list[dt.Event] = []
-    async with dt.DocumentTranslationClient(
-        emulator.endpoint, key=emulator.key, clock=clock, on_event=events.append
-    ) as client:
-        batch_id = await client.start_translation(
-            source_url="https://store.example/s", target_url="https://store.example/t", target_language="fr"
-        )
-        with pytest.raises(dt.NotFoundError) as caught:
-            await client.get_document_status(batch_id, UNKNOWN)
+    batch_id = await recorded.client.start_translation(
+        source_url="https://store.example/s", target_url="https://store.example/t", target_language="fr"
+    )
+    with pytest.raises(dt.NotFoundError) as caught:
+        await recorded.client.get_document_status(batch_id, UNKNOWN)
+    events = recorded.events
     assert calls(events) == [
         ("start_translation", "start", None, None),
         ("start_translation", "end", batch_id, None),
@@ -57,13 +70,9 @@ async def test_the_end_names_what_the_call_learnt(emulator: Emulator, clock: dt.
     assert ends[1].error is caught.value
 
 
-async def test_listings_report_no_call(emulator: Emulator, clock: dt.VirtualClock) -> None:
+async def test_listings_report_no_call(emulator: Emulator, recorded: Recorded) -> None:
     """An async generator reports requests only: its start and end would be in the consumer's hands."""
-    events: list[dt.Event] = []
     batch_id = emulator.add_batch(documents=3, seconds=0)
-    async with dt.DocumentTranslationClient(
-        emulator.endpoint, key=emulator.key, clock=clock, on_event=events.append
-    ) as client:
-        assert len([d async for d in client.list_documents(batch_id)]) == 3
-    assert calls(events) == []
-    assert events
+    assert len([d async for d in recorded.client.list_documents(batch_id)]) == 3
+    assert calls(recorded.events) == []
+    assert recorded.events
