@@ -5,7 +5,7 @@
 
 ``DefaultAzureCredential`` finds a managed identity, workload identity, environment variables, or your
 ``az login``; the identity needs the "Cognitive Services User" role on the Translator resource, and the
-endpoint must be the resource's custom domain (Entra ID tokens are not accepted on the regional endpoints).
+endpoint is the resource's custom domain (Document Translation is served there only).
 The client asks for the scope ``https://cognitiveservices.azure.com/.default`` and refreshes the token five
 minutes before it expires; concurrent requests share one token.
 """
