@@ -6,11 +6,16 @@ nox -s suite       the test suite on every supported Python found here (3.11, 3.
 nox -s minimums    the suite on the oldest dependencies pyproject allows, without the optional orjson
 nox -s lint        ruff
 nox -s typecheck   mypy --strict
+nox -s typecheck_plain   mypy --strict on the package as a plain install has it (no extras)
+nox -s build       sdist and wheel, the wheel installed into a fresh venv and smoke-tested
 nox -s soak        the soak test at full size (1,000 concurrent waits), with its figures
 nox -s bench       benchmarks against plain aiohttp and the official SDK
 """
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import nox
 
@@ -65,6 +70,38 @@ def typecheck(session: nox.Session) -> None:
     """Type-check the package, tests and examples with mypy --strict."""
     session.install("-e", ".[test]", "mypy")
     session.run("mypy")
+
+
+@nox.session
+def typecheck_plain(session: nox.Session) -> None:
+    """mypy --strict on the package with no extras installed: what a user's type checker reads after `pip install`."""
+    session.install("-e", ".", "mypy")
+    # The package alone: the tests and examples need the [test] extra.
+    session.run("mypy", "doctrans_async")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel (from the sdist, so it proves complete), install the wheel into a fresh venv
+    with no extras, and smoke-test it there, outside the source tree: import, version, and a short demo batch."""
+    session.install("build")
+    work = Path(session.create_tmp()).resolve()
+    dist, venv = work / "dist", work / "smoke-venv"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", str(dist))
+    [wheel] = dist.glob("*.whl")
+    [_sdist] = dist.glob("*.tar.gz")
+    session.run("python", "-m", "venv", "--clear", str(venv))
+    python, doctrans = str(venv / "bin" / "python"), str(venv / "bin" / "doctrans")
+    session.chdir(work)  # so that nothing imports from the source tree
+    session.run(python, "-m", "pip", "install", "-q", str(wheel), external=True)
+    session.run(python, "-c", "import doctrans_async as dt; print('doctrans_async', dt.__version__)", external=True)
+    usage = session.run(doctrans, "--help", external=True, silent=True)
+    if isinstance(usage, str) and "--version" in usage:
+        session.run(doctrans, "--version", external=True)
+    else:
+        session.log("this doctrans has no --version: the import above printed the version")
+    session.run(doctrans, "--plain", "demo", "--documents", "4", "--seconds", "1", external=True)
 
 
 @nox.session

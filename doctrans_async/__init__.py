@@ -4,9 +4,10 @@ Start with :class:`DocumentTranslationClient`; :mod:`doctrans_async.emulator` ru
 service, and :mod:`doctrans_async.testing` gives its pytest fixture.
 """
 
-from doctrans_async._auth import AccessTokenLike, AsyncTokenCredential
+from doctrans_async._auth import AccessTokenLike, AsyncTokenCredential, KeyCredential
 from doctrans_async._client import DocumentTranslationClient
 from doctrans_async._clock import Clock, SystemClock, VirtualClock
+from doctrans_async._converter import from_dict, to_dict
 from doctrans_async._errors import (
     AuthenticationError,
     ClientClosedError,
@@ -24,7 +25,7 @@ from doctrans_async._errors import (
     TransportError,
     UnsupportedOperationError,
 )
-from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent
+from doctrans_async._events import CallEvent, Event, EventHook, PollEvent, RequestEvent, RetryEvent
 from doctrans_async._models import (
     BatchOutcome,
     BatchPage,
@@ -55,6 +56,7 @@ __all__ = [
     "BatchOutcome",
     "BatchPage",
     "BatchStatus",
+    "CallEvent",
     "ClientClosedError",
     "Clock",
     "ContinuationLinkError",
@@ -69,6 +71,7 @@ __all__ = [
     "FileFormat",
     "Glossary",
     "InvalidRequestError",
+    "KeyCredential",
     "ListingTimeoutError",
     "MalformedResponseError",
     "NotFoundError",
@@ -93,4 +96,6 @@ __all__ = [
     "UnsupportedOperationError",
     "VirtualClock",
     "__version__",
+    "from_dict",
+    "to_dict",
 ]

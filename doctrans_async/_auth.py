@@ -1,8 +1,11 @@
-"""Credentials: a subscription key, or a bearer token from any credential object.
+"""Credentials: a subscription key (fixed, or rotated through a :class:`KeyCredential`), or a bearer token from any
+credential object.
 
 A credential is anything with an async ``get_token(*scopes)`` returning an object with ``token`` and
 ``expires_on`` (epoch seconds): ``azure.identity.aio`` credentials fit without this library depending on
-azure-core. Tokens are fetched once, shared by concurrent requests, and refreshed before they expire.
+azure-core. Tokens are fetched once, shared by concurrent requests, and refreshed before they expire. A key may be
+rotated without rebuilding the client: anything with a ``key`` attribute (``KeyCredential``, or azure-core's
+``AzureKeyCredential`` unchanged) is read again for each request.
 
 Headers built here hold the secret; they are handed to the transport only for the configured origin and never
 appear in a repr, a message or a log line.
@@ -24,8 +27,11 @@ __all__ = [
     "AsyncTokenCredential",
     "Auth",
     "KeyAuth",
+    "KeyCredential",
+    "KeyLike",
     "Secret",
     "TokenAuth",
+    "make_auth",
 ]
 
 COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -82,13 +88,65 @@ def _with_region(base: Mapping[str, str], region: str | None) -> dict[str, str]:
     return headers
 
 
-class KeyAuth:
-    """``Ocp-Apim-Subscription-Key`` (and, when given, ``Ocp-Apim-Subscription-Region``)."""
+class KeyLike(Protocol):
+    """Anything holding a subscription key in ``key`` (``azure.core.credentials.AzureKeyCredential`` fits)."""
 
-    def __init__(self, key: str, *, region: str | None, base: Mapping[str, str]) -> None:
-        self._headers = {**_with_region(base, region), "Ocp-Apim-Subscription-Key": Secret(_header_value("key", key))}
+    @property
+    def key(self) -> str: ...
+
+
+class KeyCredential:
+    """A subscription key that can be rotated while clients use it: ``update()`` takes effect from the next request.
+
+    ::
+
+        credential = KeyCredential(os.environ["DOCTRANS_KEY"])
+        client = DocumentTranslationClient(endpoint, key=credential)
+        ...
+        credential.update(new_key)  # after regenerating the key in the portal
+
+    The key never appears in a repr or a message.
+    """
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: str) -> None:
+        self._key = _header_value("key", key)
+
+    @property
+    def key(self) -> str:
+        """The current key."""
+        return self._key
+
+    def update(self, key: str) -> None:
+        """Use ``key`` from now on (it is checked as the constructor checks it; a refused key changes nothing)."""
+        self._key = _header_value("key", key)
+
+    def __repr__(self) -> str:
+        return "KeyCredential(key=<hidden>)"
+
+
+class KeyAuth:
+    """``Ocp-Apim-Subscription-Key`` (and, when given, ``Ocp-Apim-Subscription-Region``).
+
+    The headers are rebuilt only when the credential's key has changed since the last request.
+    """
+
+    def __init__(self, key: str | KeyLike, *, region: str | None, base: Mapping[str, str]) -> None:
+        self._credential: KeyLike = KeyCredential(key) if isinstance(key, str) else key
+        self._base = _with_region(base, region)
+        self._key = ""
+        self._headers: dict[str, str] = {}
+        self._refresh()  # a bad key is refused at construction, not at the first request
+
+    def _refresh(self) -> None:
+        key = self._credential.key
+        if key != self._key:
+            self._headers = {**self._base, "Ocp-Apim-Subscription-Key": Secret(_header_value("key", key))}
+            self._key = key
 
     async def headers(self) -> Mapping[str, str]:
+        self._refresh()
         return self._headers
 
     def __repr__(self) -> str:
@@ -146,3 +204,27 @@ class TokenAuth:
 
     def __repr__(self) -> str:
         return f"TokenAuth(credential={type(self._credential).__name__})"
+
+
+def make_auth(
+    key: str | KeyLike | None,
+    credential: AsyncTokenCredential | None,
+    *,
+    region: str | None,
+    base: Mapping[str, str],
+    clock: Clock,
+    token_timeout: float = 30.0,
+) -> Auth:
+    """The client's choice: exactly one of a key (a string or anything with ``.key``) and a token credential
+    (whose ``get_token`` may take ``token_timeout`` seconds)."""
+    if (key is None) == (credential is None):
+        raise ValueError("pass exactly one of key= and credential=")
+    if credential is not None:
+        return TokenAuth(credential, region=region, base=base, clock=clock, timeout=token_timeout)
+    if not isinstance(key, str) and not isinstance(getattr(key, "key", None), str):
+        raise TypeError(
+            f"key must be a string or an object with a string .key (KeyCredential, AzureKeyCredential), "
+            f"not {type(key).__name__}"
+        )
+    assert key is not None
+    return KeyAuth(key, region=region, base=base)

@@ -18,7 +18,7 @@ from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequenc
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, Unpack
 
-from doctrans_async._auth import AsyncTokenCredential, Auth, KeyAuth, TokenAuth
+from doctrans_async._auth import AsyncTokenCredential, KeyLike, make_auth
 from doctrans_async._clock import Clock, Deadline, DeadlineReached, SystemClock, check_seconds
 from doctrans_async._errors import (
     ClientClosedError,
@@ -29,7 +29,7 @@ from doctrans_async._errors import (
     ServiceError,
     TransportError,
 )
-from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent
+from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent, reported
 from doctrans_async._fanout import outcomes_as_completed
 from doctrans_async._models import (
     BatchOutcome,
@@ -101,7 +101,9 @@ class DocumentTranslationClient:
     past it the call raises an :class:`OperationTimeoutError` (a :class:`TimeoutError`).
 
     :param endpoint: the resource's origin, ``https://<name>.cognitiveservices.azure.com`` (any http(s) origin).
-    :param key: the subscription key, sent as ``Ocp-Apim-Subscription-Key`` and only to ``endpoint``'s origin.
+    :param key: the subscription key, sent as ``Ocp-Apim-Subscription-Key`` and only to ``endpoint``'s origin: a
+        string, or a :class:`KeyCredential` (any object with a ``key`` attribute, such as azure-core's
+        ``AzureKeyCredential``) whose ``update()`` takes effect from the next request.
     :param credential: instead of ``key``, an object with an async ``get_token(*scopes)`` (an
         ``azure.identity.aio`` credential, say); its bearer token is refreshed before it expires.
     :param region: sent as ``Ocp-Apim-Subscription-Region`` when given (regional or multi-service keys).
@@ -123,7 +125,7 @@ class DocumentTranslationClient:
         self,
         endpoint: str,
         *,
-        key: str | None = None,
+        key: str | KeyLike | None = None,
         credential: AsyncTokenCredential | None = None,
         region: str | None = None,
         api_version: ApiVersion | str = ApiVersion.V2026_03_01,
@@ -151,7 +153,9 @@ class DocumentTranslationClient:
             raise ValueError(f"request_timeout must be > 0, got {request_timeout!r}")
         if transport is None:
             plain = {"Accept": "application/json", "User-Agent": USER_AGENT}
-            auth = _make_auth(key, credential, region, plain, self._clock, request_timeout)
+            auth = make_auth(
+                key, credential, region=region, base=plain, clock=self._clock, token_timeout=request_timeout
+            )
             transport = AiohttpTransport(
                 auth=auth,
                 endpoint=self._endpoint.url,
@@ -253,16 +257,19 @@ class DocumentTranslationClient:
 
     # --- operations ------------------------------------------------------------------------------------------
 
+    @reported("get_status")
     async def get_status(self, batch_id: str, *, timeout: float | None = None) -> BatchStatus:
         """The status of batch ``batch_id``: its state, summary counts and, if it failed validation, the error."""
         return await self._once(self._endpoint.batch_status(batch_id), parse_batch_status, timeout)
 
+    @reported("get_document_status")
     async def get_document_status(
         self, batch_id: str, document_id: str, *, timeout: float | None = None
     ) -> DocumentStatus:
         """The status of one document of batch ``batch_id``."""
         return await self._once(self._endpoint.document_status(batch_id, document_id), parse_document_status, timeout)
 
+    @reported("start_translation")
     async def start_translation(
         self,
         inputs: TranslationInput | Sequence[TranslationInput] | Mapping[str, Any] | None = None,
@@ -305,6 +312,7 @@ class DocumentTranslationClient:
         )
         return await self._once(self._endpoint.start_translation(body), parse_started_batch_id, timeout)
 
+    @reported("cancel_translation")
     async def cancel_translation(self, batch_id: str, *, timeout: float | None = None) -> BatchStatus:
         """Ask the service to cancel batch ``batch_id``; returns its status (usually Cancelling).
 
@@ -312,17 +320,20 @@ class DocumentTranslationClient:
         """
         return await self._once(self._endpoint.cancel_translation(batch_id), parse_batch_status, timeout)
 
+    @reported("get_supported_formats")
     async def get_supported_formats(
         self, kind: Literal["document", "glossary"] = "document", *, timeout: float | None = None
     ) -> list[FileFormat]:
         """The document (or glossary) formats the service can translate."""
         return await self._once(self._endpoint.supported_formats(kind), parse_formats, timeout)
 
+    @reported("get_storage_sources")
     async def get_storage_sources(self, *, timeout: float | None = None) -> list[str]:
         """The storage sources the service reads from (v1.x only; later versions raise
         :class:`UnsupportedOperationError` before any request)."""
         return await self._once(self._endpoint.storage_sources(), parse_storage_sources, timeout)
 
+    @reported("translate_document")
     async def translate_document(
         self,
         document: DocumentSource,
@@ -474,6 +485,7 @@ class DocumentTranslationClient:
         """
         return await self._wait(batch_id, Deadline.after(self._clock, timeout), on_status)
 
+    @reported("wait_for_completion")  # here, so each wait of wait_all/as_completed is reported as its own call
     async def _wait(self, batch_id: str, deadline: Deadline, on_status: StatusCallback | None = None) -> BatchStatus:
         statuses = self._watch(self._endpoint.batch_status(batch_id), deadline)
         final = None
@@ -498,6 +510,7 @@ class DocumentTranslationClient:
             batch_ids, lambda batch_id: self._wait(batch_id, deadline), concurrency=concurrency
         )
 
+    @reported("wait_all")
     async def wait_all(
         self, batch_ids: Iterable[str], *, concurrency: int = 10, timeout: float | None = None
     ) -> list[BatchOutcome]:
@@ -528,21 +541,6 @@ def _version(api_version: ApiVersion | str) -> ApiVersion:
     except ValueError:
         known = ", ".join(v.value for v in ApiVersion)
         raise ValueError(f"unknown api_version {api_version!r}; known: {known}") from None
-
-
-def _make_auth(
-    key: str | None,
-    credential: AsyncTokenCredential | None,
-    region: str | None,
-    base: Mapping[str, str],
-    clock: Clock,
-    token_timeout: float,
-) -> Auth:
-    if (key is None) == (credential is None):
-        raise ValueError("pass exactly one of key= and credential=")
-    if credential is not None:
-        return TokenAuth(credential, region=region, base=base, clock=clock, timeout=token_timeout)
-    return KeyAuth(key or "", region=region, base=base)
 
 
 def _inputs_of(

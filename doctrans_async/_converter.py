@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -23,13 +23,17 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
 from doctrans_async._models import (
+    BatchOutcome,
+    BatchPage,
     BatchStatus,
+    DocumentPage,
     DocumentStatus,
     ErrorDetail,
     FileFormat,
     Glossary,
     Status,
     StatusSummary,
+    StorageType,
     TranslationInput,
     TranslationTarget,
 )
@@ -37,6 +41,7 @@ from doctrans_async._models import (
 __all__ = [
     "converter",
     "error_detail",
+    "from_dict",
     "input_to_wire",
     "structure_batch",
     "structure_batches",
@@ -45,6 +50,7 @@ __all__ = [
     "structure_error",
     "structure_formats",
     "structure_strings",
+    "to_dict",
 ]
 
 T = TypeVar("T")
@@ -350,3 +356,76 @@ def input_to_wire(item: TranslationInput) -> dict[str, Any]:
             "storageType": item.storage_type.value if item.storage_type is not None else None,
         }
     )
+
+
+# --- to and from plain dicts (public: dt.to_dict, dt.from_dict) ----------------------------------------------
+# Field names as they are (snake_case), timestamps as ISO 8601 text, enums as their wire text, nested models as
+# dicts: what a cache or a database row stores. A copy of the one converter, so its checks (no null for a string,
+# finite numbers, aware timestamps) hold here too; only the names and the output shapes differ.
+
+_PUBLIC_MODELS: tuple[type, ...] = (
+    *_MODELS,
+    ErrorDetail,
+    BatchPage,
+    DocumentPage,
+    Glossary,
+    TranslationTarget,
+    TranslationInput,
+)
+
+
+def _outcome_to_dict(outcome: BatchOutcome) -> dict[str, Any]:
+    if outcome.error is not None:
+        # An exception is not data: its type and arguments do not survive JSON.
+        raise TypeError("a BatchOutcome with an error has no dict form; store outcome.status, or the error's text")
+    return {"batch_id": outcome.batch_id, "status": _plain.unstructure(outcome.status), "error": None}
+
+
+def _outcome_from_dict(data: Any, _: type) -> BatchOutcome:
+    if data.get("error") is not None:
+        raise TypeError("a BatchOutcome's error cannot be read from a dict")
+    status = data["status"]
+    batch_id = _plain.structure(data["batch_id"], str)
+    return BatchOutcome(batch_id, None if status is None else _plain.structure(status, BatchStatus), None)
+
+
+def _make_plain_converter() -> cattrs.Converter:
+    conv = converter.copy(unstruct_collection_overrides={tuple: list})
+    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    for enumeration in (Status, StorageType):
+        conv.register_unstructure_hook(enumeration, str)  # the wire text, an unknown status's included
+    for model in _PUBLIC_MODELS:
+        conv.register_structure_hook(model, make_dict_structure_fn(model, conv))
+    conv.register_unstructure_hook(BatchOutcome, _outcome_to_dict)
+    conv.register_structure_hook(BatchOutcome, _outcome_from_dict)
+    return conv
+
+
+_plain = _make_plain_converter()
+_DICT_MODELS = frozenset((*_PUBLIC_MODELS, BatchOutcome))
+
+
+def to_dict(model: Any) -> dict[str, Any]:
+    """The model as a JSON-serialisable dict: snake_case keys, ISO 8601 timestamps, enums as their wire text, nested
+    models as dicts. :func:`from_dict` turns it back into an equal model.
+
+    A :class:`~doctrans_async.BatchOutcome` has a dict form only without an ``error`` (an exception is not data).
+    """
+    if type(model) not in _DICT_MODELS:
+        raise TypeError(f"to_dict takes a doctrans_async model, not {type(model).__name__}")
+    result: dict[str, Any] = _plain.unstructure(model)
+    return result
+
+
+def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
+    """The model of class ``cls`` that :func:`to_dict` made ``data`` from; the exact inverse of :func:`to_dict`.
+
+    Raises :class:`ValueError` naming each bad or missing field; keys it does not know are ignored.
+    """
+    if cls not in _DICT_MODELS:
+        raise TypeError(f"from_dict makes a doctrans_async model, not {getattr(cls, '__name__', cls)!r}")
+    try:
+        return _plain.structure(data, cls)
+    except cattrs.BaseValidationError as error:
+        problems = "; ".join(cattrs.transform_error(error, path=cls.__name__))
+        raise ValueError(f"not a {cls.__name__}: {problems}") from None

@@ -1,20 +1,23 @@
 """Instrumentation: what a client reports about its requests, retries and polls, for metrics and traces.
 
 Pass ``on_event=`` to the client; it is called with one of these frozen objects as each thing happens
-(stamina's instrumentation is the model). The same facts are logged at DEBUG on the ``doctrans_async`` logger.
-URLs carry no credentials (the key travels in a header), so events are safe to export as they are.
+(stamina's instrumentation is the model), and with a :class:`CallEvent` as each public call starts and ends.
+The same facts are logged at DEBUG on the ``doctrans_async`` logger. URLs carry no credentials (the key travels
+in a header), so events are safe to export as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 import attrs
 
-from doctrans_async._models import Status
+from doctrans_async._models import BatchStatus, Status
 
-__all__ = ["Event", "EventHook", "PollEvent", "RequestEvent", "RetryEvent"]
+__all__ = ["CallEvent", "Event", "EventHook", "PollEvent", "RequestEvent", "RetryEvent", "reported"]
 
 
 @attrs.frozen
@@ -58,6 +61,79 @@ class PollEvent:
     reason: Literal["retry-after", "schedule", "age"]
 
 
-Event = RequestEvent | RetryEvent | PollEvent
+@attrs.frozen
+class CallEvent:
+    """A public call began (``phase="start"``) or ended (``"end"``).
+
+    The requests, retries and polls the call causes are reported between its two events and in the same task
+    (the same :mod:`contextvars` context), so a tracer can nest them under one span; concurrent calls each have
+    their own task, and a call made by another (``wait_all``'s waits) comes between that one's events.
+    Async generators (the listings, ``watch``, ``as_completed``) report none: their requests stand alone.
+    """
+
+    name: str
+    """The method called: ``"wait_for_completion"``, ``"get_status"``, …"""
+    phase: Literal["start", "end"]
+    batch_id: str | None = None
+    """The batch the call is about, if it is about one (at the end, the batch ``start_translation`` started)."""
+    status: Status | None = None
+    """At the end: the batch's status as the call last saw it (for ``wait_for_completion``, the final one)."""
+    error: BaseException | None = None
+    """At the end: what the call raised, if it raised."""
+
+
+Event = RequestEvent | RetryEvent | PollEvent | CallEvent
 EventHook = Callable[[Event], object]
 """Called with every event, in the task that caused it; an exception it raises propagates to the caller."""
+
+
+class _Reporting(Protocol):
+    _on_event: EventHook | None
+
+
+S = TypeVar("S", bound=_Reporting)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def reported(
+    name: str,
+) -> Callable[[Callable[Concatenate[S, P], Awaitable[T]]], Callable[Concatenate[S, P], Coroutine[Any, Any, T]]]:
+    """Decorate a public coroutine method so that it reports its start and end as :class:`CallEvent`.
+
+    The batch is the method's ``batch_id`` argument if its first parameter is that; the end's status is read
+    from what the call returned (a :class:`BatchStatus`) or the timeout it raised (its ``last_status``).
+    """
+
+    def decorate(
+        method: Callable[Concatenate[S, P], Awaitable[T]],
+    ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
+        parameters = list(inspect.signature(method).parameters)
+        takes_batch_id = parameters[1:2] == ["batch_id"]
+
+        @functools.wraps(method)
+        async def call(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            hook = self._on_event
+            if hook is None:
+                return await method(self, *args, **kwargs)
+            batch_id = (args[0] if args else kwargs.get("batch_id")) if takes_batch_id else None
+            batch_id = batch_id if isinstance(batch_id, str) else None
+            hook(CallEvent(name, "start", batch_id))
+            try:
+                result = await method(self, *args, **kwargs)
+            except BaseException as error:
+                last = getattr(error, "last_status", None)
+                status = last.status if isinstance(last, BatchStatus) else None
+                hook(CallEvent(name, "end", batch_id, status, error))
+                raise
+            if isinstance(result, BatchStatus):
+                hook(CallEvent(name, "end", result.id, result.status))
+            elif isinstance(result, str):  # start_translation's batch id: no other call returns a string
+                hook(CallEvent(name, "end", result))
+            else:
+                hook(CallEvent(name, "end", batch_id))
+            return result
+
+        return call
+
+    return decorate
