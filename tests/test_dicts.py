@@ -46,7 +46,8 @@ def strategy(hint: Any) -> st.SearchStrategy[Any]:
     if origin in (Union, UnionType):
         return st.one_of(*(strategy(arg) for arg in args))
     if origin in (list, tuple):
-        # A model that nests itself in a list (ErrorDetail.details) would grow wide trees: one per level (pages of several items are in the other tests).
+        # A model that nests itself in a list (ErrorDetail.details) would grow wide trees: one per level (pages of
+        # several items are read in the other tests).
         items = st.lists(strategy(args[0]), max_size=1 if attrs.has(args[0]) else 3)
         return items if origin is list else items.map(tuple)
     if isinstance(hint, type) and attrs.has(hint):
