@@ -13,7 +13,8 @@ from aiohttp import ClientResponse
 from aioresponses import aioresponses
 
 from doctrans_async import ApiVersion, DocumentTranslationClient
-from doctrans_async._clock import Clock, Deadline
+from doctrans_async._clock import Clock, Deadline, DeadlineReached, VirtualClock
+from doctrans_async._errors import TransportError
 from doctrans_async._sansio import Request, Response
 
 ENDPOINT = "https://unit.test"
@@ -180,3 +181,19 @@ def client_over(transport: FakeTransport, clock: Clock, **options: Any) -> Docum
     """A client of :data:`ENDPOINT` at API 2024-05-01 that sends through ``transport`` on ``clock``."""
     options.setdefault("api_version", ApiVersion.V2024_05_01)
     return DocumentTranslationClient(ENDPOINT, transport=transport, clock=clock, **options)
+
+
+def stalls(clock: VirtualClock, seconds: float = 3600.0) -> Responder:
+    """A responder that takes ``seconds`` of ``clock``'s time, cut off at the call's deadline as the aiohttp
+    transport is: :class:`DeadlineReached` carrying a :class:`TransportError` for the request."""
+
+    async def respond_slowly(request: Request, deadline: Deadline) -> Response:
+        try:
+            async with deadline.scope():
+                await clock.sleep(seconds)
+        except TimeoutError:
+            cut = TransportError("cut off at the deadline", method=request.method, url=request.url)
+            raise DeadlineReached(cut) from None
+        raise AssertionError(f"the deadline did not cut {request} off")
+
+    return respond_slowly

@@ -13,7 +13,7 @@ import pytest
 
 import doctrans_async
 from doctrans_async import DocumentTranslationClient, ListingTimeoutError
-from doctrans_async._clock import Deadline, DeadlineReached, VirtualClock
+from doctrans_async._clock import Deadline, VirtualClock
 from doctrans_async._errors import ContinuationLinkError, ServerError, TransportError
 from doctrans_async._models import BatchPage, BatchStatus, DocumentPage, DocumentStatus, Status, StatusSummary
 from doctrans_async._paging import Cursor, first_request_for_resume
@@ -30,6 +30,7 @@ from tests.support import (
     document_body,
     error_response,
     page_response,
+    stalls,
 )
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -484,20 +485,21 @@ async def test_page_cut_in_flight_by_the_deadline(fake: FakeTransport, clock: Vi
     """A transport cut off by the deadline (DeadlineReached) ends the listing with ListingTimeoutError caused by
     what was cut short; the page is not retried."""
 
-    async def stalls(request: Request, deadline: Deadline) -> Response:
-        try:
-            async with deadline.scope():
-                await clock.sleep(30)
-        except TimeoutError:
-            raise DeadlineReached(TransportError("cut", method=request.method, url=request.url)) from None
-        raise AssertionError("the deadline did not cut the request off")
-
-    fake.script(A, stalls)
+    fake.script(A, stalls(clock))
     with pytest.raises(ListingTimeoutError) as info:
         _ = [d async for d in over(fake, clock).list_documents("b1", timeout=10)]
     assert isinstance(info.value.__cause__, TransportError)
     assert info.value.next_link == A
     assert fake.urls == [A]
+
+
+async def test_zero_timeout_listing_sends_nothing(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A listing whose deadline has already come raises ListingTimeoutError before its first request, with that
+    request as the place to resume from."""
+    with pytest.raises(ListingTimeoutError) as info:
+        _ = [d async for d in over(fake, clock).list_documents("b1", timeout=0)]
+    assert info.value.next_link == A
+    assert fake.sent == []
 
 
 @pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -1.0])

@@ -11,12 +11,12 @@ import pytest
 
 from doctrans_async import DocumentTranslationClient
 from doctrans_async._clock import Deadline, VirtualClock
-from doctrans_async._errors import DocumentTranslationError, PollingTimeoutError, ServerError
+from doctrans_async._errors import DocumentTranslationError, PollingTimeoutError, ServerError, TransportError
 from doctrans_async._models import BatchStatus, Status, StatusSummary
 from doctrans_async._polling import PollPolicy, PollSchedule
 from doctrans_async._retry import RetryPolicy
 from doctrans_async._sansio import Request, Response, parse_batch_status
-from tests.support import FakeTransport, client_over, error_response, respond
+from tests.support import FakeTransport, client_over, error_response, respond, stalls
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NO_AGE = PollPolicy(age_fraction=0.0)
@@ -341,6 +341,17 @@ async def test_poll_deadline_during_retries(fake: FakeTransport, clock: VirtualC
     assert isinstance(info.value.__cause__, ServerError)
     assert info.value.last_status == batch(done=1)
     assert clock.monotonic() < 20
+    assert len(fake.sent) == 2
+
+
+async def test_poll_cut_in_flight_by_the_deadline(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A poll still in flight at the deadline ends the wait with PollingTimeoutError: the last status seen, and
+    what was cut short as its cause."""
+    fake.add(poll(done=1), stalls(clock))
+    with pytest.raises(PollingTimeoutError) as info:
+        await over(fake, clock).wait_for_completion("b1", timeout=20)
+    assert isinstance(info.value.__cause__, TransportError)
+    assert info.value.last_status == batch(done=1)
     assert len(fake.sent) == 2
 
 

@@ -23,7 +23,7 @@ from doctrans_async._errors import (
 )
 from doctrans_async._retry import RetryPolicy, may_resend, resend_is_safe, retry_wait
 from doctrans_async._sansio import Part, Request, Response, error_for
-from tests.support import FakeTransport, batch_body, client_over, error_response, respond
+from tests.support import FakeTransport, batch_body, client_over, error_response, respond, stalls
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 REQUEST = Request("GET", "https://h.example/translator/document/batches/b1?api-version=2024-05-01")
@@ -279,6 +279,13 @@ async def test_succeeds_after_failures_with_exact_sleeps(fake: FakeTransport, cl
     assert set(fake.requests) == {fake.requests[0]}
 
 
+async def test_retry_after_never_jittered_by_the_default_policy(fake: FakeTransport, clock: VirtualClock) -> None:
+    """The default policy jitters its own backoff, never the server's Retry-After: that is slept exactly."""
+    fake.add(error_response(429, "2.5"), error_response(503, "0"), error_response(503, "7"), OK)
+    assert (await over(fake, clock, RetryPolicy()).get_status("b1")).id == "b1"
+    assert clock.sleeps == [2.5, 0.0, 7.0]
+
+
 async def test_success_first_time_never_sleeps(fake: FakeTransport, clock: VirtualClock) -> None:
     """A first attempt that succeeds returns at once without sleeping."""
     fake.add(OK)
@@ -469,6 +476,16 @@ async def test_deadline_allows_only_waits_ending_before_it(
             await client.get_status("b1", timeout=timeout)
         assert isinstance(info.value.__cause__, ServiceError)
     assert clock.sleeps == sleeps
+
+
+async def test_request_cut_in_flight_is_the_calls_timeout(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A request the transport cut off at the deadline is not retried: the call raises OperationTimeoutError
+    caused by what was cut short."""
+    fake.add(stalls(clock), OK)
+    with pytest.raises(OperationTimeoutError) as info:
+        await over(fake, clock).get_status("b1", timeout=5.0)
+    assert isinstance(info.value.__cause__, TransportError)
+    assert len(fake.sent) == 1
 
 
 async def test_jittered_waits_within_backoff_bounds(fake: FakeTransport, clock: VirtualClock) -> None:

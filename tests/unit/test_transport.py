@@ -15,12 +15,13 @@ import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from doctrans_async import DocumentTranslationClient
 from doctrans_async._auth import KeyAuth
 from doctrans_async._clock import Deadline, DeadlineReached, VirtualClock
 from doctrans_async._errors import ClientClosedError, TransportError
 from doctrans_async._sansio import Request
 from doctrans_async._transport import AiohttpTransport
-from tests.support import ENDPOINT, SECRET, MockedService
+from tests.support import ENDPOINT, SECRET, FakeTransport, MockedService, client_over, respond
 
 PLAIN = {"Accept": "application/json", "User-Agent": "transport-test"}
 URL_OK = f"{ENDPOINT}/translator/document/batches/b1?api-version=2024-05-01"
@@ -305,3 +306,21 @@ async def test_use_after_close_is_client_closed(mocked: MockedService) -> None:
         transport.open()
     assert mocked.requests == {}
     assert "closed=True" in repr(transport)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="library bug: translate_document(request_timeout=0) is accepted and sent as Request.timeout=0, which "
+    "the transport turns into aiohttp.ClientTimeout(total=0), i.e. no limit at all; the client constructor "
+    "refuses request_timeout=0",
+)
+async def test_zero_request_timeout_refused_everywhere(clock: VirtualClock) -> None:
+    """A per-attempt limit of 0 would mean no limit to aiohttp: it is refused by the constructor and by
+    translate_document alike, before any request."""
+    with pytest.raises(ValueError, match="request_timeout"):
+        DocumentTranslationClient(ENDPOINT, key=SECRET, request_timeout=0)
+    fake = FakeTransport(respond(200, b"translated"))
+    client = client_over(fake, clock)
+    with pytest.raises(ValueError, match="request_timeout"):
+        await client.translate_document(b"x", target_language="fr", content_type="text/plain", request_timeout=0)
+    assert fake.sent == []
