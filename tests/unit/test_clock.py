@@ -113,29 +113,16 @@ async def test_virtual_sleep_yields_to_other_tasks() -> None:
     await task
 
 
-async def test_virtual_timeout_fires_when_another_task_advances_past_it() -> None:
-    """A scope at t=5 ends its blocked body with TimeoutError once somebody else moves the clock to 5 or past."""
+@pytest.mark.parametrize("how", ["advance past", "advance to", "sleep past"])
+async def test_virtual_timeout_fires_when_time_reaches_it(how: str) -> None:
+    """A scope at t=5 ends its blocked body with TimeoutError once somebody else moves the clock to 5 or past,
+    by advancing it or by sleeping (an emulator sleeping out a slow response)."""
     clock = VirtualClock()
     task, log = await start_in_scope(clock, 5.0)
-    clock.advance(6.0)
-    await task
-    assert log == ["timeout"]
-
-
-async def test_virtual_timeout_fires_exactly_at_its_reading() -> None:
-    """Reaching the deadline exactly is reaching it."""
-    clock = VirtualClock()
-    task, log = await start_in_scope(clock, 5.0)
-    clock.advance(5.0)
-    await task
-    assert log == ["timeout"]
-
-
-async def test_virtual_timeout_fires_when_another_task_sleeps_past_it() -> None:
-    """A sleeper elsewhere (an emulator sleeping out a slow response) moving time past the deadline fires it."""
-    clock = VirtualClock()
-    task, log = await start_in_scope(clock, 5.0)
-    await clock.sleep(30.0)
+    if how == "sleep past":
+        await clock.sleep(30.0)
+    else:
+        clock.advance(6.0 if how == "advance past" else 5.0)
     await task
     assert log == ["timeout"]
 
