@@ -3,12 +3,14 @@ transport, body and response builders."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
+import pytest
 from aiohttp import ClientResponse
 from aioresponses import aioresponses
 
@@ -87,6 +89,16 @@ def document_body(doc_id: str, status: str = "Succeeded") -> dict[str, Any]:
     }
 
 
+ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT = pytest.mark.xfail(
+    strict=True,
+    reason="library regression (572e4f5): a call with timeout=0 is cut off before its first attempt completes "
+    "(the transport's deadline scope has already expired: DeadlineReached from AiohttpTransport too, checked "
+    "against the emulator), where the old loops made the one attempt and only refused to wait; e.g. "
+    "wait_for_completion(<terminal batch>, timeout=0) now raises PollingTimeoutError",
+)
+"""The old tests' rule for ``timeout=0``, which the redesign broke: kept asserted until it is fixed or dropped."""
+
+
 Responder = Callable[[Request, Deadline], Awaitable[Response]]
 """A scripted answer computed when the request arrives (to move a clock, or to answer from state)."""
 
@@ -101,6 +113,10 @@ class FakeTransport:
     queue given at construction, else asks ``fallback``; a request with nothing scripted fails the test with an
     ``AssertionError`` (which no retry policy retries). Every ``(request, deadline)`` sent is recorded in
     ``sent``, before ``on_send`` (if given) is called with them: a test can inspect the call stack there.
+
+    The deadline is honoured as :class:`~doctrans_async._transport.AiohttpTransport` honours it: a request sent
+    with its deadline passed, or still being answered when the clock passes it, raises :class:`DeadlineReached`
+    carrying a :class:`TransportError`.
     """
 
     def __init__(
@@ -139,6 +155,21 @@ class FakeTransport:
         if self._on_send is not None:
             self._on_send(request, deadline)
         outcome = self._next(request)
+        if deadline.at is None:
+            return await self._answer(outcome, request, deadline)
+        try:
+            async with deadline.scope():
+                # A real exchange waits at least once: where a deadline already passed cuts it off.
+                await asyncio.sleep(0)
+                return await self._answer(outcome, request, deadline)
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # a scripted TimeoutError, not the deadline's
+            cut = TransportError("the call's deadline passed with the request in flight", url=request.url)
+            raise DeadlineReached(cut) from None
+
+    @staticmethod
+    async def _answer(outcome: Outcome, request: Request, deadline: Deadline) -> Response:
         if isinstance(outcome, BaseException):
             raise outcome
         if isinstance(outcome, Response):
@@ -184,16 +215,10 @@ def client_over(transport: FakeTransport, clock: Clock, **options: Any) -> Docum
 
 
 def stalls(clock: VirtualClock, seconds: float = 3600.0) -> Responder:
-    """A responder that takes ``seconds`` of ``clock``'s time, cut off at the call's deadline as the aiohttp
-    transport is: :class:`DeadlineReached` carrying a :class:`TransportError` for the request."""
+    """A responder that takes ``seconds`` of ``clock``'s time: past the call's deadline, the transport cuts it off."""
 
     async def respond_slowly(request: Request, deadline: Deadline) -> Response:
-        try:
-            async with deadline.scope():
-                await clock.sleep(seconds)
-        except TimeoutError:
-            cut = TransportError("cut off at the deadline", method=request.method, url=request.url)
-            raise DeadlineReached(cut) from None
+        await clock.sleep(seconds)
         raise AssertionError(f"the deadline did not cut {request} off")
 
     return respond_slowly

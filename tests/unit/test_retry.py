@@ -23,7 +23,15 @@ from doctrans_async._errors import (
 )
 from doctrans_async._retry import RetryPolicy, may_resend, resend_is_safe, retry_wait
 from doctrans_async._sansio import Part, Request, Response, error_for
-from tests.support import FakeTransport, batch_body, client_over, error_response, respond, stalls
+from tests.support import (
+    ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT,
+    FakeTransport,
+    batch_body,
+    client_over,
+    error_response,
+    respond,
+    stalls,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 REQUEST = Request("GET", "https://h.example/translator/document/batches/b1?api-version=2024-05-01")
@@ -430,7 +438,10 @@ async def test_max_time_stops_retrying(fake: FakeTransport, clock: VirtualClock)
     assert len(fake.sent) == 4
 
 
-@pytest.mark.parametrize("deadline", [0.0, 0.4, 0.5, 1.2, 1.6, 3.0, 7.49, 7.5, 20.0])
+@pytest.mark.parametrize(
+    "deadline",
+    [pytest.param(0.0, marks=ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT), 0.4, 0.5, 1.2, 1.6, 3.0, 7.49, 7.5, 20.0],
+)
 async def test_never_sleeps_past_deadline(fake: FakeTransport, clock: VirtualClock, deadline: float) -> None:
     """Whatever the deadline, the loop never sleeps up to or past it, and says the deadline stopped it: an
     OperationTimeoutError (a TimeoutError) caused by the last failure."""
@@ -457,8 +468,12 @@ async def test_deadline_with_retry_after(fake: FakeTransport, clock: VirtualCloc
 
 @pytest.mark.parametrize(
     ("timeout", "backoff", "sleeps"),
-    [(2.5, 2.0, [2.0]), (2.0, 2.0, []), (0.0, None, []), (3.0, None, [])],
-    ids=["shorter-wait-allowed", "wait-reaching-deadline", "zero-wait-at-zero", "retry-after-past-deadline"],
+    [
+        pytest.param(2.5, 2.0, [2.0], id="shorter-wait-allowed"),
+        pytest.param(2.0, 2.0, [], id="wait-reaching-deadline"),
+        pytest.param(0.0, None, [], id="zero-wait-at-zero", marks=ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT),
+        pytest.param(3.0, None, [], id="retry-after-past-deadline"),
+    ],
 )
 async def test_deadline_allows_only_waits_ending_before_it(
     fake: FakeTransport, clock: VirtualClock, timeout: float, backoff: float | None, sleeps: list[float]

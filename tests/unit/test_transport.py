@@ -1,5 +1,6 @@
-"""Unit tests of the aiohttp transport over a mocked aiohttp layer (aioresponses): what it sends, to whom the
-credentials go, how aiohttp's failures are sorted, the deadline cut, and the session's ownership."""
+"""Unit tests of the aiohttp transport over a mocked aiohttp layer (aioresponses), and the emulator on loopback
+where a real connection's waits matter: what it sends, to whom the credentials go, how aiohttp's failures are
+sorted, the deadline cut, and the session's ownership."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from doctrans_async._clock import Deadline, DeadlineReached, VirtualClock
 from doctrans_async._errors import ClientClosedError, TransportError
 from doctrans_async._sansio import Request
 from doctrans_async._transport import AiohttpTransport
+from doctrans_async.emulator import Emulator
 from tests.support import ENDPOINT, SECRET, FakeTransport, MockedService, client_over, respond
 
 PLAIN = {"Accept": "application/json", "User-Agent": "transport-test"}
@@ -243,6 +245,22 @@ async def test_deadline_cuts_a_request_in_flight(mocked: MockedService, transpor
     assert isinstance(info.value.error, TransportError)
     assert (info.value.error.method, info.value.error.url) == ("GET", URL_OK)
     assert "deadline" in str(info.value.error)
+
+
+async def test_deadline_already_passed_cuts_the_request(emulator: Emulator, clock: VirtualClock) -> None:
+    """Over a real (loopback) connection, a request sent with its deadline already passed (timeout=0) is cut
+    off at its first wait: DeadlineReached. FakeTransport does the same, so client tests on it see this too."""
+    transport = AiohttpTransport(
+        auth=KeyAuth(emulator.key, region=None, base=PLAIN), endpoint=emulator.endpoint, plain_headers=PLAIN
+    )
+    request = Request("GET", f"{emulator.endpoint}/translator/document/formats?api-version=2024-05-01")
+    try:
+        assert (await transport.send(request, Deadline.after(clock, 10.0))).status == 200
+        with pytest.raises(DeadlineReached) as info:
+            await transport.send(request, Deadline.after(clock, 0.0))
+    finally:
+        await transport.close()
+    assert isinstance(info.value.error, TransportError)
 
 
 async def test_deadline_not_reached_leaves_the_response(mocked: MockedService, transport: AiohttpTransport) -> None:
