@@ -1,4 +1,5 @@
-"""Shared fixtures: a virtual clock, a mocked aiohttp layer (aioresponses) and a client wired to them.
+"""Shared fixtures: a virtual clock, a mocked aiohttp layer (aioresponses), a client wired to them, and a scripted
+transport.
 
 The emulator's fixture (``doctrans_emulator``) comes from the ``doctrans_async.testing`` plugin.
 """
@@ -11,7 +12,7 @@ import pytest
 
 import doctrans_async as dt
 from doctrans_async.emulator import Emulator
-from tests.support import ENDPOINT, SECRET, MockedService
+from tests.support import ENDPOINT, SECRET, FakeTransport, MockedService
 
 
 @pytest.fixture
@@ -59,3 +60,9 @@ async def live(
         emulator.endpoint, key=emulator.key, api_version=api_version, clock=clock
     ) as c:
         yield c
+
+
+@pytest.fixture
+def fake() -> FakeTransport:
+    """A scripted transport (nothing scripted yet): inject it with ``transport=``."""
+    return FakeTransport()

@@ -1,12 +1,23 @@
-"""Helpers shared by the tests: constants, a mocked aiohttp layer that works on aiohttp 3.14, body builders."""
+"""Helpers shared by the tests: constants, a mocked aiohttp layer that works on aiohttp 3.14, a scripted
+transport, body and response builders."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import json
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
+import pytest
 from aiohttp import ClientResponse
 from aioresponses import aioresponses
+
+from doctrans_async import ApiVersion, DocumentTranslationClient
+from doctrans_async._clock import Clock, Deadline, DeadlineReached, VirtualClock
+from doctrans_async._errors import TransportError
+from doctrans_async._sansio import Request, Response
 
 ENDPOINT = "https://unit.test"
 """A host that does not exist: aioresponses answers for it, nothing leaves the machine."""
@@ -76,3 +87,138 @@ def document_body(doc_id: str, status: str = "Succeeded") -> dict[str, Any]:
         "id": doc_id,
         "characterCharged": 27,
     }
+
+
+ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT = pytest.mark.xfail(
+    strict=True,
+    reason="library regression (572e4f5): a call with timeout=0 is cut off before its first attempt completes "
+    "(the transport's deadline scope has already expired: DeadlineReached from AiohttpTransport too, checked "
+    "against the emulator), where the old loops made the one attempt and only refused to wait; e.g. "
+    "wait_for_completion(<terminal batch>, timeout=0) now raises PollingTimeoutError",
+)
+"""The old tests' rule for ``timeout=0``, which the redesign broke: kept asserted until it is fixed or dropped."""
+
+
+Responder = Callable[[Request, Deadline], Awaitable[Response]]
+"""A scripted answer computed when the request arrives (to move a clock, or to answer from state)."""
+
+Outcome = Response | BaseException | Responder
+"""What a :class:`FakeTransport` does with one request: return a response, raise, or ask a responder."""
+
+
+class FakeTransport:
+    """A scripted :class:`~doctrans_async._transport.Transport`: no sockets, no aiohttp.
+
+    Each request takes the next outcome of its URL's queue (:meth:`script`) if it has one, else of the shared
+    queue given at construction, else asks ``fallback``; a request with nothing scripted fails the test with an
+    ``AssertionError`` (which no retry policy retries). Every ``(request, deadline)`` sent is recorded in
+    ``sent``, before ``on_send`` (if given) is called with them: a test can inspect the call stack there.
+
+    The deadline is honoured as :class:`~doctrans_async._transport.AiohttpTransport` honours it: a request sent
+    with its deadline passed, or still being answered when the clock passes it, raises :class:`DeadlineReached`
+    carrying a :class:`TransportError`.
+    """
+
+    def __init__(
+        self,
+        *outcomes: Outcome,
+        fallback: Responder | None = None,
+        on_send: Callable[[Request, Deadline], object] | None = None,
+    ) -> None:
+        self._queue: deque[Outcome] = deque(outcomes)
+        self._routes: dict[str, deque[Outcome]] = {}
+        self._fallback = fallback
+        self._on_send = on_send
+        self.sent: list[tuple[Request, Deadline]] = []
+        self.closed = False
+
+    def script(self, url: str, *outcomes: Outcome) -> None:
+        """Queue ``outcomes`` for requests to exactly ``url``, ahead of the shared queue."""
+        self._routes.setdefault(url, deque()).extend(outcomes)
+
+    def add(self, *outcomes: Outcome) -> None:
+        """Queue more outcomes on the shared queue."""
+        self._queue.extend(outcomes)
+
+    @property
+    def requests(self) -> list[Request]:
+        """The requests sent, in order."""
+        return [request for request, _ in self.sent]
+
+    @property
+    def urls(self) -> list[str]:
+        """The URLs requested, in order."""
+        return [request.url for request, _ in self.sent]
+
+    async def send(self, request: Request, deadline: Deadline) -> Response:
+        self.sent.append((request, deadline))
+        if self._on_send is not None:
+            self._on_send(request, deadline)
+        outcome = self._next(request)
+        if deadline.at is None:
+            return await self._answer(outcome, request, deadline)
+        try:
+            async with deadline.scope():
+                # A real exchange waits at least once: where a deadline already passed cuts it off.
+                await asyncio.sleep(0)
+                return await self._answer(outcome, request, deadline)
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # a scripted TimeoutError, not the deadline's
+            cut = TransportError("the call's deadline passed with the request in flight", url=request.url)
+            raise DeadlineReached(cut) from None
+
+    @staticmethod
+    async def _answer(outcome: Outcome, request: Request, deadline: Deadline) -> Response:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        if isinstance(outcome, Response):
+            return outcome
+        return await outcome(request, deadline)
+
+    def _next(self, request: Request) -> Outcome:
+        for queue in (self._routes.get(request.url), self._queue):
+            if queue:
+                return queue.popleft()
+        if self._fallback is not None:
+            return self._fallback
+        raise AssertionError(f"FakeTransport: nothing scripted for {request}")
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def respond(
+    status: int = 200, body: Any = None, *, headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()
+) -> Response:
+    """A response with ``body`` as JSON (bytes are sent as they are; ``None`` is an empty body)."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    raw = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
+    return Response.build(status, [("content-type", "application/json"), *pairs], raw)
+
+
+def error_response(status: int, retry_after: str | None = None) -> Response:
+    """An error response as the service sends it, with an optional ``Retry-After``."""
+    headers = {"retry-after": retry_after} if retry_after is not None else {}
+    return respond(status, {"error": {"code": "Code", "message": "message"}}, headers=headers)
+
+
+def page_response(items: list[dict[str, Any]], next_link: str | None, *, key: str = "nextLink") -> Response:
+    """A listing page: ``items`` under ``value`` and the continuation link under ``key`` (2024-05-01's name)."""
+    return respond(200, {"value": items, key: next_link})
+
+
+def client_over(transport: FakeTransport, clock: Clock, **options: Any) -> DocumentTranslationClient:
+    """A client of :data:`ENDPOINT` at API 2024-05-01 that sends through ``transport`` on ``clock``."""
+    options.setdefault("api_version", ApiVersion.V2024_05_01)
+    return DocumentTranslationClient(ENDPOINT, transport=transport, clock=clock, **options)
+
+
+def stalls(clock: VirtualClock, seconds: float = 3600.0) -> Responder:
+    """A responder that takes ``seconds`` of ``clock``'s time: past the call's deadline, the transport cuts it off."""
+
+    async def respond_slowly(request: Request, deadline: Deadline) -> Response:
+        await clock.sleep(seconds)
+        raise AssertionError(f"the deadline did not cut {request} off")
+
+    return respond_slowly

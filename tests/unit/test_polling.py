@@ -1,16 +1,29 @@
-"""Unit tests of the poll schedule and the poll loop, on a virtual clock."""
+"""Unit tests of the pure poll schedule, and of the client's poll loop (``watch``, ``wait_for_completion``)
+driven through a scripted transport on a virtual clock."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from doctrans_async._clock import VirtualClock
-from doctrans_async._errors import DocumentTranslationError, PollingTimeoutError
+from doctrans_async import DocumentTranslationClient
+from doctrans_async._clock import Deadline, VirtualClock
+from doctrans_async._errors import DocumentTranslationError, PollingTimeoutError, ServerError, TransportError
 from doctrans_async._models import BatchStatus, Status, StatusSummary
-from doctrans_async._polling import PollPolicy, PollSchedule, wait_until_terminal, watch_statuses
+from doctrans_async._polling import PollPolicy, PollSchedule
+from doctrans_async._retry import RetryPolicy
+from doctrans_async._sansio import Request, Response, parse_batch_status
+from tests.support import (
+    ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT,
+    FakeTransport,
+    client_over,
+    error_response,
+    respond,
+    stalls,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NO_AGE = PollPolicy(age_fraction=0.0)
@@ -30,16 +43,33 @@ def batch(status: Status = Status.RUNNING, *, done: int = 0, total: int = 10) ->
     return BatchStatus(id="b1", status=status, created_at=T0, last_action_at=T0, summary=summary)
 
 
-class Fetch:
-    """A fake status fetch: returns scripted (status, retry_after) pairs and records the deadlines it is given."""
+def poll(
+    status: Status | str = Status.RUNNING, *, done: int = 0, total: int = 10, retry_after: float | None = None
+) -> Response:
+    """The status response carrying :func:`batch` ``(status, done=done, total=total)``, with a Retry-After."""
+    model = batch(Status(status), done=done, total=total)
+    summary = model.summary
+    body = {
+        "id": model.id,
+        "createdDateTimeUtc": "2026-01-01T00:00:00Z",
+        "lastActionDateTimeUtc": "2026-01-01T00:00:00Z",
+        "status": str(model.status),
+        "summary": {
+            "total": summary.total,
+            "failed": summary.failed,
+            "success": summary.success,
+            "inProgress": summary.in_progress,
+            "notYetStarted": summary.not_yet_started,
+            "cancelled": summary.cancelled,
+            "totalCharacterCharged": summary.total_character_charged,
+        },
+    }
+    return respond(200, body, headers={"retry-after": f"{retry_after:g}"} if retry_after is not None else {})
 
-    def __init__(self, *script: tuple[BatchStatus, float | None]) -> None:
-        self.script = list(script)
-        self.deadlines: list[float | None] = []
 
-    async def __call__(self, deadline: float | None) -> tuple[BatchStatus, float | None]:
-        self.deadlines.append(deadline)
-        return self.script[len(self.deadlines) - 1]
+def model(response: Response) -> BatchStatus:
+    """The status a response carries, as the client reads it."""
+    return parse_batch_status(Request("GET", "https://unit.test/"), response, T0)
 
 
 class SimulatedBatch:
@@ -54,17 +84,29 @@ class SimulatedBatch:
         self.retry_after = retry_after
         self.polls = 0
 
-    async def __call__(self, deadline: float | None) -> tuple[BatchStatus, float | None]:
+    async def __call__(self, request: Request, deadline: Deadline) -> Response:
         self.polls += 1
         if self.clock.monotonic() >= self.duration:
-            return batch(Status.SUCCEEDED, done=1_000_000, total=1_000_000), self.retry_after
+            return poll(Status.SUCCEEDED, done=1_000_000, total=1_000_000, retry_after=self.retry_after)
         done = self.polls if self.changes else 0
-        return batch(Status.RUNNING, done=done, total=1_000_000), self.retry_after
+        return poll(Status.RUNNING, done=done, total=1_000_000, retry_after=self.retry_after)
+
+
+def over(
+    fake: FakeTransport, clock: VirtualClock, policy: PollPolicy | None = None, **options: Any
+) -> DocumentTranslationClient:
+    """A client polling through ``fake`` with ``policy``."""
+    return client_over(fake, clock, poll=policy, **options)
 
 
 async def collect(stream: AsyncIterator[BatchStatus]) -> list[BatchStatus]:
     """Every status a stream yields."""
     return [status async for status in stream]
+
+
+def deadlines(fake: FakeTransport) -> list[float | None]:
+    """The deadline each request was sent with."""
+    return [deadline.at for _, deadline in fake.sent]
 
 
 # --- PollPolicy ---------------------------------------------------------------------------------------------
@@ -178,131 +220,178 @@ def test_retry_after_does_not_reset_growth() -> None:
     assert schedule.next_wait(batch(), retry_after=None, now=0.0) == 2.25
 
 
-# --- watch_statuses -----------------------------------------------------------------------------------------
+def test_retry_after_capped_at_max_retry_after() -> None:
+    """A Retry-After above the policy's max_retry_after waits max_retry_after (a poll never stalls for a day)."""
+    schedule = PollSchedule(PollPolicy(max_retry_after=300.0), 0.0)
+    assert schedule.next_wait(batch(), retry_after=86_400.0, now=0.0) == 300.0
+    assert schedule.reason == "retry-after"
 
 
-async def test_watch_yields_every_status_and_ends_after_terminal() -> None:
+def test_reason_says_what_set_the_wait() -> None:
+    """reason is 'retry-after' when the hint decided, 'age' when the age floor did, 'schedule' otherwise."""
+    schedule = PollSchedule(PollPolicy(), 0.0)
+    reasons = []
+    for done, retry_after, now in [(0, None, 0.0), (1, 5.0, 0.0), (2, None, 1000.0)]:
+        schedule.next_wait(batch(done=done), retry_after=retry_after, now=now)
+        reasons.append(schedule.reason)
+    assert reasons == ["schedule", "retry-after", "age"]
+
+
+# --- watch --------------------------------------------------------------------------------------------------
+
+
+async def test_watch_yields_every_status_and_ends_after_terminal(fake: FakeTransport, clock: VirtualClock) -> None:
     """Every fetched status is yielded in order; the stream ends after the terminal one, never fetching again."""
-    clock = VirtualClock()
     script = [
-        (batch(Status.NOT_STARTED), None),
-        (batch(Status.RUNNING, done=3), None),
-        (batch(Status.CANCELING, done=3), None),
-        (batch(Status.CANCELED, done=3), None),
-        (batch(Status.RUNNING), None),
+        poll(Status.NOT_STARTED),
+        poll(Status.RUNNING, done=3),
+        poll(Status.CANCELING, done=3),
+        poll(Status.CANCELED, done=3),
+        poll(Status.RUNNING),
     ]
-    fetch = Fetch(*script)
-    statuses = await collect(watch_statuses(fetch, policy=PollPolicy(), clock=clock, timeout=None))
-    assert statuses == [status for status, _ in script[:4]]
-    assert len(fetch.deadlines) == 4
-    assert fetch.deadlines == [None] * 4
+    fake.add(*script)
+    statuses = await collect(over(fake, clock).watch("b1"))
+    assert statuses == [model(response) for response in script[:4]]
+    assert len(fake.sent) == 4
+    assert deadlines(fake) == [None] * 4
     assert len(clock.sleeps) == 3
 
 
-async def test_watch_first_status_terminal_no_sleep() -> None:
+async def test_watch_first_status_terminal_no_sleep(fake: FakeTransport, clock: VirtualClock) -> None:
     """A batch already terminal on the first poll is yielded once with no sleep at all."""
-    clock = VirtualClock()
-    fetch = Fetch((batch(Status.SUCCEEDED, done=10), 5.0))
-    statuses = await collect(watch_statuses(fetch, policy=PollPolicy(), clock=clock, timeout=10.0))
+    fake.add(poll(Status.SUCCEEDED, done=10, retry_after=5.0))
+    statuses = await collect(over(fake, clock).watch("b1", timeout=10.0))
     assert [s.status for s in statuses] == [Status.SUCCEEDED]
     assert clock.sleeps == []
-    assert fetch.deadlines == [10.0]
+    assert deadlines(fake) == [10.0]
 
 
-async def test_watch_timeout_zero_with_terminal_first_status() -> None:
+@ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT
+async def test_watch_timeout_zero_with_terminal_first_status(fake: FakeTransport, clock: VirtualClock) -> None:
     """timeout=0 still returns a batch that is terminal on the first poll."""
-    clock = VirtualClock()
-    fetch = Fetch((batch(Status.FAILED), None))
-    assert [s.status for s in await collect(watch_statuses(fetch, policy=PollPolicy(), clock=clock, timeout=0))] == [
-        Status.FAILED
-    ]
+    fake.add(poll(Status.FAILED))
+    assert [s.status for s in await collect(over(fake, clock).watch("b1", timeout=0))] == [Status.FAILED]
 
 
-async def test_watch_sleeps_follow_the_schedule_and_retry_after() -> None:
+async def test_watch_sleeps_follow_the_schedule_and_retry_after(fake: FakeTransport, clock: VirtualClock) -> None:
     """Between polls the loop sleeps the larger of Retry-After and its own growing schedule."""
-    clock = VirtualClock()
-    fetch = Fetch(
-        (batch(), None),
-        (batch(), 4.0),
-        (batch(), None),
-        (batch(done=1), None),
-        (batch(Status.SUCCEEDED, done=10), None),
-    )
-    await collect(watch_statuses(fetch, policy=NO_AGE, clock=clock, timeout=None))
+    fake.add(poll(), poll(retry_after=4.0), poll(), poll(done=1), poll(Status.SUCCEEDED, done=10))
+    await collect(over(fake, clock, NO_AGE).watch("b1"))
     assert clock.sleeps == [1.0, 4.0, 2.25, 1.0]
 
 
-@pytest.mark.parametrize("timeout", [0.0, 0.5, 1.0, 10.0, 37.3, 100.0])
-async def test_watch_timeout_never_overslept(timeout: float) -> None:
-    """With a timeout the total virtual time slept never exceeds it, and PollingTimeoutError carries the last status."""
-    clock = VirtualClock()
-    script = [(batch(done=i % 3), None) for i in range(1000)]
-    fetch = Fetch(*script)
+@pytest.mark.parametrize(
+    "timeout", [pytest.param(0.0, marks=ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT), 0.5, 1.0, 10.0, 37.3, 100.0]
+)
+async def test_watch_timeout_never_overslept(fake: FakeTransport, clock: VirtualClock, timeout: float) -> None:
+    """With a timeout the clock never passes it, and PollingTimeoutError carries the last status."""
+    fake.add(*[poll(done=i % 3) for i in range(1000)])
     seen: list[BatchStatus] = []
-    statuses = watch_statuses(fetch, policy=PollPolicy(), clock=clock, timeout=timeout)
     with pytest.raises(PollingTimeoutError) as info:
-        await wait_until_terminal(statuses, seen.append)
-    assert sum(clock.sleeps) <= timeout
+        await over(fake, clock).wait_for_completion("b1", timeout=timeout, on_status=seen.append)
+    # The clock's own reading, which the deadline compares, not sum(clock.sleeps): since Python 3.12 sum() of
+    # floats is exact, while the clock adds the waits one by one, so the two can differ in the last bit.
     assert clock.monotonic() <= timeout
     assert info.value.last_status is seen[-1]
     assert isinstance(info.value, TimeoutError)
     assert isinstance(info.value, DocumentTranslationError)
-    assert set(fetch.deadlines) == {timeout}
+    assert set(deadlines(fake)) == {timeout}
 
 
-async def test_watch_timeout_with_big_retry_after() -> None:
+async def test_watch_timeout_with_big_retry_after(fake: FakeTransport, clock: VirtualClock) -> None:
     """A Retry-After beyond the deadline is not slept: the loop waits out the time left and times out."""
-    clock = VirtualClock()
-    fetch = Fetch((batch(), 100.0), (batch(Status.SUCCEEDED), None))
+    fake.add(poll(retry_after=100.0), poll(Status.SUCCEEDED))
     with pytest.raises(PollingTimeoutError) as info:
-        await collect(watch_statuses(fetch, policy=PollPolicy(), clock=clock, timeout=10.0))
+        await collect(over(fake, clock).watch("b1", timeout=10.0))
     assert clock.sleeps == [10.0]
-    assert len(fetch.deadlines) == 1
+    assert len(fake.sent) == 1
     assert info.value.last_status == batch()
     assert "b1" in str(info.value)
 
 
-async def test_watch_timeout_after_slow_fetch() -> None:
+async def test_watch_timeout_after_slow_fetch(fake: FakeTransport, clock: VirtualClock) -> None:
     """If a fetch itself used up the time, the loop does not sleep a negative or extra amount."""
-    clock = VirtualClock()
 
-    async def slow_fetch(deadline: float | None) -> tuple[BatchStatus, float | None]:
+    async def slow_fetch(request: Request, deadline: Deadline) -> Response:
         clock.advance(15.0)
-        return batch(), None
+        return poll()
 
+    fake.add(slow_fetch)
     with pytest.raises(PollingTimeoutError):
-        await collect(watch_statuses(slow_fetch, policy=PollPolicy(), clock=clock, timeout=10.0))
+        await collect(over(fake, clock).watch("b1", timeout=10.0))
     assert clock.sleeps == [0.0]
     assert clock.monotonic() == 15.0
 
 
-async def test_watch_negative_timeout() -> None:
-    """A negative timeout is a ValueError before anything is fetched."""
-    clock = VirtualClock()
-    fetch = Fetch((batch(), None))
+@pytest.mark.parametrize("timeout", [-1.0, float("nan"), float("inf")])
+async def test_watch_refuses_a_bad_timeout(fake: FakeTransport, clock: VirtualClock, timeout: float) -> None:
+    """A negative, NaN or infinite timeout is a ValueError before anything is fetched."""
+    fake.add(poll())
+    client = over(fake, clock)
     with pytest.raises(ValueError, match="timeout"):
-        await collect(watch_statuses(fetch, policy=PollPolicy(), clock=clock, timeout=-1.0))
-    assert fetch.deadlines == []
+        await collect(client.watch("b1", timeout=timeout))
+    with pytest.raises(ValueError, match="timeout"):
+        await client.wait_for_completion("b1", timeout=timeout)
+    assert fake.sent == []
 
 
-async def test_watch_unknown_status_keeps_polling() -> None:
+async def test_watch_unknown_status_keeps_polling(fake: FakeTransport, clock: VirtualClock) -> None:
     """An unknown status is not terminal: polling continues until a terminal one."""
-    clock = VirtualClock()
-    fetch = Fetch((batch(Status("Paused")), None), (batch(Status.SUCCEEDED), None))
-    statuses = await collect(watch_statuses(fetch, policy=PollPolicy(), clock=clock, timeout=None))
+    fake.add(poll("Paused"), poll(Status.SUCCEEDED))
+    statuses = await collect(over(fake, clock).watch("b1"))
     assert [str(s.status) for s in statuses] == ["Paused", "Succeeded"]
+
+
+async def test_poll_deadline_during_retries(fake: FakeTransport, clock: VirtualClock) -> None:
+    """When a failing poll's retry would pass the deadline, PollingTimeoutError carries the last status seen and
+    the failure as its cause; no wait passed the deadline."""
+    fake.add(poll(done=1), error_response(503, "30"), poll(Status.SUCCEEDED))
+    with pytest.raises(PollingTimeoutError) as info:
+        await over(fake, clock).wait_for_completion("b1", timeout=20)
+    assert isinstance(info.value.__cause__, ServerError)
+    assert info.value.last_status == batch(done=1)
+    assert clock.monotonic() < 20
+    assert len(fake.sent) == 2
+
+
+async def test_poll_cut_in_flight_by_the_deadline(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A poll still in flight at the deadline ends the wait with PollingTimeoutError: the last status seen, and
+    what was cut short as its cause."""
+    fake.add(poll(done=1), stalls(clock))
+    with pytest.raises(PollingTimeoutError) as info:
+        await over(fake, clock).wait_for_completion("b1", timeout=20)
+    assert isinstance(info.value.__cause__, TransportError)
+    assert info.value.last_status == batch(done=1)
+    assert len(fake.sent) == 2
+
+
+async def test_poll_failure_before_any_status(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A first poll whose retries cannot fit the deadline times out with no last status and its cause."""
+    fake.add(error_response(503, "30"), poll())
+    with pytest.raises(PollingTimeoutError) as info:
+        await over(fake, clock, retry=RetryPolicy(jitter=False)).wait_for_completion("b1", timeout=5)
+    assert info.value.last_status is None
+    assert isinstance(info.value.__cause__, ServerError)
+    assert clock.sleeps == []
+
+
+async def test_poll_error_that_is_not_the_deadline_propagates(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A failure the retry policy gives up on (a 404) is raised as itself, not as a timeout."""
+    fake.add(poll(), error_response(404))
+    with pytest.raises(DocumentTranslationError) as info:
+        await over(fake, clock).wait_for_completion("b1", timeout=100)
+    assert not isinstance(info.value, TimeoutError)
 
 
 # --- cost of long batches -----------------------------------------------------------------------------------
 
 
-async def _run(batch_sim: SimulatedBatch, clock: VirtualClock) -> list[BatchStatus]:
-    return await collect(watch_statuses(batch_sim, policy=PollPolicy(), clock=clock, timeout=None))
+async def _run(sim: SimulatedBatch, clock: VirtualClock) -> list[BatchStatus]:
+    return await collect(over(FakeTransport(fallback=sim), clock).watch("b1"))
 
 
-async def test_one_hour_batch_changing_every_poll() -> None:
+async def test_one_hour_batch_changing_every_poll(clock: VirtualClock) -> None:
     """A one-hour batch whose summary changes on every poll costs fewer than 300 polls and ends soon after."""
-    clock = VirtualClock()
     sim = SimulatedBatch(clock, duration=3600.0, changes=True)
     statuses = await _run(sim, clock)
     assert statuses[-1].status is Status.SUCCEEDED
@@ -311,9 +400,8 @@ async def test_one_hour_batch_changing_every_poll() -> None:
     assert max(clock.sleeps) <= 30.0
 
 
-async def test_one_hour_batch_never_changing() -> None:
+async def test_one_hour_batch_never_changing(clock: VirtualClock) -> None:
     """A one-hour batch whose status never changes costs fewer than 200 polls, none more than 30 s apart."""
-    clock = VirtualClock()
     sim = SimulatedBatch(clock, duration=3600.0, changes=False)
     await _run(sim, clock)
     assert sim.polls < 200
@@ -321,64 +409,55 @@ async def test_one_hour_batch_never_changing() -> None:
     assert clock.monotonic() <= 3600.0 + 30.0
 
 
-async def test_one_hour_batch_with_retry_after_one() -> None:
+async def test_one_hour_batch_with_retry_after_one(clock: VirtualClock) -> None:
     """Retry-After: 1 on every response (changing summary) still costs fewer than 300 polls for one hour."""
-    clock = VirtualClock()
     sim = SimulatedBatch(clock, duration=3600.0, changes=True, retry_after=1.0)
     await _run(sim, clock)
     assert sim.polls < 300
     assert min(clock.sleeps) >= 1.0
 
 
-# --- wait_until_terminal ------------------------------------------------------------------------------------
+# --- wait_for_completion ------------------------------------------------------------------------------------
 
 
-async def test_wait_until_terminal_plain_callback() -> None:
+async def test_wait_for_completion_plain_callback(fake: FakeTransport, clock: VirtualClock) -> None:
     """A plain on_status sees every status; the terminal one is returned."""
-    clock = VirtualClock()
-    script = [(batch(Status.NOT_STARTED), None), (batch(done=5), None), (batch(Status.SUCCEEDED, done=10), None)]
+    script = [poll(Status.NOT_STARTED), poll(done=5), poll(Status.SUCCEEDED, done=10)]
+    fake.add(*script)
     seen: list[BatchStatus] = []
-    final = await wait_until_terminal(
-        watch_statuses(Fetch(*script), policy=PollPolicy(), clock=clock, timeout=None), seen.append
-    )
-    assert seen == [status for status, _ in script]
-    assert final == script[-1][0]
+    final = await over(fake, clock).wait_for_completion("b1", on_status=seen.append)
+    assert seen == [model(response) for response in script]
+    assert final == model(script[-1])
 
 
-async def test_wait_until_terminal_async_callback() -> None:
+async def test_wait_for_completion_async_callback(fake: FakeTransport, clock: VirtualClock) -> None:
     """An async on_status is awaited for every status, in order, before the next poll."""
-    clock = VirtualClock()
-    script = [(batch(Status.NOT_STARTED), None), (batch(done=5), None), (batch(Status.FAILED), None)]
+    script = [poll(Status.NOT_STARTED), poll(done=5), poll(Status.FAILED)]
+    fake.add(*script)
     seen: list[tuple[BatchStatus, float]] = []
 
     async def on_status(status: BatchStatus) -> None:
         await clock.sleep(0.0)
         seen.append((status, clock.monotonic()))
 
-    final = await wait_until_terminal(
-        watch_statuses(Fetch(*script), policy=NO_AGE, clock=clock, timeout=None), on_status
-    )
-    assert [status for status, _ in seen] == [status for status, _ in script]
+    final = await over(fake, clock, NO_AGE).wait_for_completion("b1", on_status=on_status)
+    assert [status for status, _ in seen] == [model(response) for response in script]
     assert [at for _, at in seen] == [0.0, 1.0, 2.0]
     assert final.status is Status.FAILED
 
 
-async def test_wait_until_terminal_without_callback() -> None:
+async def test_wait_for_completion_without_callback(fake: FakeTransport, clock: VirtualClock) -> None:
     """Without on_status the terminal status is still returned."""
-    clock = VirtualClock()
-    script = [(batch(), None), (batch(Status.VALIDATION_FAILED), None)]
-    final = await wait_until_terminal(
-        watch_statuses(Fetch(*script), policy=PollPolicy(), clock=clock, timeout=None), None
-    )
+    fake.add(poll(), poll(Status.VALIDATION_FAILED))
+    final = await over(fake, clock).wait_for_completion("b1")
     assert final.status is Status.VALIDATION_FAILED
 
 
-async def test_wait_until_terminal_propagates_timeout_after_callbacks() -> None:
+async def test_wait_for_completion_times_out_after_callbacks(fake: FakeTransport, clock: VirtualClock) -> None:
     """On timeout the callback has seen every status fetched and PollingTimeoutError propagates."""
-    clock = VirtualClock()
     seen: list[BatchStatus] = []
-    fetch = Fetch(*[(batch(), None) for _ in range(100)])
+    fake.add(*[poll() for _ in range(100)])
     with pytest.raises(PollingTimeoutError) as info:
-        await wait_until_terminal(watch_statuses(fetch, policy=NO_AGE, clock=clock, timeout=5.0), seen.append)
-    assert len(seen) == len(fetch.deadlines)
+        await over(fake, clock, NO_AGE).wait_for_completion("b1", timeout=5.0, on_status=seen.append)
+    assert len(seen) == len(fake.sent)
     assert info.value.last_status is seen[-1]

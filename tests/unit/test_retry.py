@@ -1,15 +1,18 @@
-"""Unit tests of the retry policy, the pure retry decision and the retry loop on a virtual clock."""
+"""Unit tests of the retry policy and the pure retry decisions, and of the client's retry loop driven through a
+scripted transport on a virtual clock."""
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from doctrans_async import DocumentTranslationClient, OperationTimeoutError
 from doctrans_async._clock import VirtualClock
 from doctrans_async._errors import (
     ContinuationLinkError,
@@ -18,12 +21,23 @@ from doctrans_async._errors import (
     ServiceError,
     TransportError,
 )
-from doctrans_async._retry import DeadlineReached, RetryPolicy, call_with_retries, resend_is_safe, retry_wait
-from doctrans_async._sansio import Request, Response, error_for
+from doctrans_async._retry import RetryPolicy, may_resend, resend_is_safe, retry_wait
+from doctrans_async._sansio import Part, Request, Response, error_for
+from tests.support import (
+    ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT,
+    FakeTransport,
+    batch_body,
+    client_over,
+    error_response,
+    respond,
+    stalls,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 REQUEST = Request("GET", "https://h.example/translator/document/batches/b1?api-version=2024-05-01")
+POST = Request("POST", "https://h.example/translator/document/batches?api-version=2024-05-01", body=b"{}")
 NO_JITTER = RetryPolicy(jitter=False)
+OK = respond(200, batch_body("Succeeded"))
 
 
 def service_error(status: int, retry_after: str | None = None) -> ServiceError:
@@ -33,9 +47,9 @@ def service_error(status: int, retry_after: str | None = None) -> ServiceError:
     return error_for(REQUEST, Response.build(status, headers.items(), body), NOW)
 
 
-def transport_error() -> TransportError:
-    """A dropped connection."""
-    return TransportError("connection reset", method="GET", url=REQUEST.url)
+def transport_error(*, sent: bool = True) -> TransportError:
+    """A dropped connection (``sent``), or one never made."""
+    return TransportError("connection reset", request_sent=sent, method="GET", url=REQUEST.url)
 
 
 def malformed(*, transient: bool) -> MalformedResponseError:
@@ -49,26 +63,22 @@ def decide(
     policy: RetryPolicy = NO_JITTER,
     attempt: int = 1,
     elapsed: float = 0.0,
-    remaining: float | None = None,
     backoff_wait: float = 0.75,
 ) -> float | None:
     """retry_wait with convenient defaults."""
-    return retry_wait(policy, error, attempt=attempt, elapsed=elapsed, remaining=remaining, backoff_wait=backoff_wait)
+    return retry_wait(policy, error, attempt=attempt, elapsed=elapsed, backoff_wait=backoff_wait)
 
 
-class Script:
-    """An attempt function that raises or returns scripted outcomes in order, counting calls."""
+def over(fake: FakeTransport, clock: VirtualClock, retry: RetryPolicy | None = NO_JITTER) -> DocumentTranslationClient:
+    """A client sending through ``fake`` with ``retry``."""
+    return client_over(fake, clock, retry=retry)
 
-    def __init__(self, *outcomes: Exception | str) -> None:
-        self.outcomes = list(outcomes)
-        self.calls = 0
 
-    async def __call__(self) -> str:
-        outcome = self.outcomes[self.calls]
-        self.calls += 1
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+async def start(client: DocumentTranslationClient) -> str:
+    """Start a one-container batch: a POST that must not start a second batch."""
+    return await client.start_translation(
+        source_url="https://s.example/src", target_url="https://s.example/dst", target_language="fr"
+    )
 
 
 # --- RetryPolicy --------------------------------------------------------------------------------------------
@@ -206,16 +216,7 @@ def test_max_time_respected() -> None:
     assert decide(service_error(429, "3"), policy=policy, elapsed=7.5) is None
 
 
-def test_remaining_deadline_respected() -> None:
-    """A wait reaching the operation's deadline (remaining) gives up; a shorter one is allowed."""
-    error = service_error(502)
-    assert decide(error, remaining=2.5, backoff_wait=2.0) == 2.0
-    assert decide(error, remaining=2.0, backoff_wait=2.0) is None
-    assert decide(error, remaining=0.0, backoff_wait=0.0) is None
-    assert decide(service_error(429, "4"), remaining=3.0) is None
-
-
-# --- resend_is_safe -----------------------------------------------------------------------------------------
+# --- resend_is_safe, may_resend -----------------------------------------------------------------------------
 
 
 def test_resend_is_safe_only_when_the_service_cannot_have_acted() -> None:
@@ -229,151 +230,284 @@ def test_resend_is_safe_only_when_the_service_cannot_have_acted() -> None:
     assert not resend_is_safe(malformed(transient=True))
 
 
-# --- call_with_retries --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "error", [transport_error(), transport_error(sent=False), service_error(500), malformed(transient=True)]
+)
+def test_may_resend_any_get(error: Exception) -> None:
+    """A GET changes nothing: whether it is sent again is the policy's business alone."""
+    assert may_resend(REQUEST, error)
 
 
-async def test_succeeds_after_failures_with_exact_sleeps() -> None:
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (transport_error(sent=False), True),
+        (service_error(429, "1"), True),
+        (service_error(503, "2"), True),
+        (transport_error(), False),
+        (service_error(503), False),
+        (service_error(500, "1"), False),
+        (malformed(transient=True), False),
+    ],
+)
+def test_may_resend_post_only_where_safe(error: Exception, expected: bool) -> None:
+    """A POST is sent again exactly where resend_is_safe says the service cannot have acted on it."""
+    assert may_resend(POST, error) is expected
+    assert resend_is_safe(error) is expected
+
+
+@pytest.mark.parametrize(("source", "start"), [(b"bytes", None), (Path("doc.txt"), None), (io.BytesIO(b"seekable"), 0)])
+def test_may_resend_upload_that_can_be_read_again(source: Any, start: int | None) -> None:
+    """An upload of bytes, a path or a file that can seek back follows the POST rule."""
+    request = Request("POST", POST.url, parts=(Part("document", "doc.txt", "text/plain", source, start),))
+    assert may_resend(request, service_error(429, "1"))
+    assert not may_resend(request, transport_error())
+
+
+def test_may_resend_unrewindable_stream_only_if_never_sent() -> None:
+    """A stream that cannot be read again is resent only when the connection was never made: not even after a
+    429 refusal, whose body may have consumed the stream."""
+    request = Request("POST", POST.url, parts=(Part("document", "doc.txt", "text/plain", io.BytesIO(b"x"), None),))
+    assert may_resend(request, transport_error(sent=False))
+    assert not may_resend(request, service_error(429, "1"))
+    assert not may_resend(request, transport_error())
+
+
+# --- the client's retry loop --------------------------------------------------------------------------------
+
+
+async def test_succeeds_after_failures_with_exact_sleeps(fake: FakeTransport, clock: VirtualClock) -> None:
     """Three retryable failures then success: the result is returned after sleeps 0.5, 1.0 and Retry-After 2.5."""
-    clock = VirtualClock()
-    attempt = Script(service_error(500), transport_error(), service_error(429, "2.5"), "ok")
-    result = await call_with_retries(attempt, policy=NO_JITTER, clock=clock)
-    assert result == "ok"
-    assert attempt.calls == 4
+    fake.add(error_response(500), transport_error(), error_response(429, "2.5"), OK)
+    status = await over(fake, clock).get_status("b1")
+    assert status.id == "b1"
+    assert len(fake.sent) == 4
     assert clock.sleeps == [0.5, 1.0, 2.5]
     assert clock.monotonic() == 4.0
+    assert set(fake.requests) == {fake.requests[0]}
 
 
-async def test_success_first_time_never_sleeps() -> None:
+async def test_retry_after_never_jittered_by_the_default_policy(fake: FakeTransport, clock: VirtualClock) -> None:
+    """The default policy jitters its own backoff, never the server's Retry-After: that is slept exactly."""
+    fake.add(error_response(429, "2.5"), error_response(503, "0"), error_response(503, "7"), OK)
+    assert (await over(fake, clock, RetryPolicy()).get_status("b1")).id == "b1"
+    assert clock.sleeps == [2.5, 0.0, 7.0]
+
+
+async def test_success_first_time_never_sleeps(fake: FakeTransport, clock: VirtualClock) -> None:
     """A first attempt that succeeds returns at once without sleeping."""
-    clock = VirtualClock()
-    attempt = Script("ok")
-    assert await call_with_retries(attempt, policy=RetryPolicy(), clock=clock) == "ok"
+    fake.add(OK)
+    assert (await over(fake, clock, RetryPolicy()).get_status("b1")).id == "b1"
     assert clock.sleeps == []
+    assert len(fake.sent) == 1
 
 
-async def test_policy_none_is_exactly_one_attempt() -> None:
-    """With policy None a retryable error is raised after one attempt, without sleeping."""
-    clock = VirtualClock()
-    error = service_error(503)
-    attempt = Script(error, "never")
-    with pytest.raises(type(error)) as info:
-        await call_with_retries(attempt, policy=None, clock=clock)
+async def test_policy_none_is_exactly_one_attempt(fake: FakeTransport, clock: VirtualClock) -> None:
+    """With retry=None a retryable error is raised after one attempt, without sleeping."""
+    error = transport_error()
+    fake.add(error, OK)
+    with pytest.raises(TransportError) as info:
+        await over(fake, clock, None).get_status("b1")
     assert info.value is error
-    assert attempt.calls == 1
+    assert len(fake.sent) == 1
     assert clock.sleeps == []
 
 
-async def test_gives_up_after_max_attempts_with_the_last_error() -> None:
-    """After max_attempts failures the LAST error is raised, having slept between attempts only."""
-    clock = VirtualClock()
-    errors = [service_error(503), transport_error(), service_error(502)]
-    attempt = Script(*errors, "never")
+async def test_policy_none_service_error_one_attempt(fake: FakeTransport, clock: VirtualClock) -> None:
+    """With retry=None a 503 is raised as it came, after one attempt."""
+    fake.add(error_response(503), OK)
     with pytest.raises(ServiceError) as info:
-        await call_with_retries(attempt, policy=RetryPolicy(max_attempts=3, jitter=False), clock=clock)
-    assert info.value is errors[-1]
-    assert attempt.calls == 3
+        await over(fake, clock, None).get_status("b1")
+    assert info.value.status == 503
+    assert len(fake.sent) == 1
+    assert clock.sleeps == []
+
+
+async def test_gives_up_after_max_attempts_with_the_last_error(fake: FakeTransport, clock: VirtualClock) -> None:
+    """After max_attempts failures the LAST error is raised, having slept between attempts only."""
+    fake.add(error_response(503), transport_error(), error_response(502), OK)
+    with pytest.raises(ServiceError) as info:
+        await over(fake, clock, RetryPolicy(max_attempts=3, jitter=False)).get_status("b1")
+    assert info.value.status == 502
+    assert len(fake.sent) == 3
     assert clock.sleeps == [0.5, 1.0]
 
 
-async def test_retryable_predicate_saying_no_is_one_attempt() -> None:
-    """A retryable predicate that refuses makes a retryable error final after one attempt."""
-    clock = VirtualClock()
-    seen: list[Exception] = []
-
-    def refuse(error: Exception) -> bool:
-        seen.append(error)
-        return False
-
+async def test_post_not_resent_after_it_may_have_arrived(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A POST whose connection dropped after sending is not sent again (a second batch could start): the error
+    is raised after one attempt, although the policy retries transport errors."""
     error = transport_error()
-    attempt = Script(error, "never")
+    fake.add(error, respond(201, {"id": "never"}))
     with pytest.raises(TransportError) as info:
-        await call_with_retries(attempt, policy=NO_JITTER, clock=clock, retryable=refuse)
+        await start(over(fake, clock))
     assert info.value is error
-    assert seen == [error]
-    assert attempt.calls == 1
+    assert [request.method for request in fake.requests] == ["POST"]
     assert clock.sleeps == []
 
 
-async def test_retryable_predicate_saying_yes_retries() -> None:
-    """A retryable predicate that accepts leaves the policy's decision in place."""
-    clock = VirtualClock()
-    attempt = Script(service_error(503), "ok")
-    accept: Callable[[Exception], bool] = lambda _: True  # noqa: E731
-    assert await call_with_retries(attempt, policy=NO_JITTER, clock=clock, retryable=accept) == "ok"
+@pytest.mark.parametrize("status", [500, 502, 504])
+async def test_post_not_resent_after_a_server_error(fake: FakeTransport, clock: VirtualClock, status: int) -> None:
+    """A POST answered 5xx (the batch may exist) is not sent again."""
+    fake.add(error_response(status, "1"), respond(201, {"id": "never"}))
+    with pytest.raises(ServiceError):
+        await start(over(fake, clock))
+    assert len(fake.sent) == 1
+    assert clock.sleeps == []
+
+
+async def test_post_resent_when_the_connection_was_never_made(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A POST that never reached the service is sent again after the backoff, as a GET would be."""
+    fake.add(transport_error(sent=False), respond(201, {"id": "new-batch"}))
+    assert await start(over(fake, clock)) == "new-batch"
+    assert [request.method for request in fake.requests] == ["POST", "POST"]
+    assert fake.requests[0] == fake.requests[1]
     assert clock.sleeps == [0.5]
 
 
-async def test_non_retryable_error_raised_at_once() -> None:
-    """A 404 is raised after one attempt."""
-    clock = VirtualClock()
-    attempt = Script(service_error(404), "never")
-    with pytest.raises(ServiceError, match="404"):
-        await call_with_retries(attempt, policy=NO_JITTER, clock=clock)
-    assert attempt.calls == 1
-    assert clock.sleeps == []
+async def test_post_resent_after_a_refusal_with_retry_after(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A POST refused with 429 or 503 and a Retry-After is sent again after exactly that wait."""
+    fake.add(error_response(429, "3"), error_response(503, "1.5"), respond(201, {"id": "new-batch"}))
+    assert await start(over(fake, clock)) == "new-batch"
+    assert len(fake.sent) == 3
+    assert clock.sleeps == [3.0, 1.5]
 
 
-async def test_foreign_exception_not_retried() -> None:
-    """An exception outside the library's request errors propagates from the first attempt."""
-    clock = VirtualClock()
-    attempt = Script(RuntimeError("bug"), "never")
-    with pytest.raises(RuntimeError, match="bug"):
-        await call_with_retries(attempt, policy=NO_JITTER, clock=clock)
-    assert attempt.calls == 1
+async def test_unrewindable_upload_resent_only_if_never_sent(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A document from a stream that cannot seek is sent again only when the connection was never made."""
 
+    class Pipe(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
 
-async def test_retry_after_above_cap_fails_fast_with_the_hint() -> None:
-    """A 429 asking for an hour fails at once, carrying the server's hint."""
-    clock = VirtualClock()
-    attempt = Script(service_error(429, "3600"), "never")
+        def seekable(self) -> bool:
+            return False
+
+    fake.add(transport_error(sent=False), error_response(429, "1"), respond(200, b"never"))
+    client = over(fake, clock)
     with pytest.raises(ServiceError) as info:
-        await call_with_retries(attempt, policy=RetryPolicy(), clock=clock)
-    assert info.value.retry_after == 3600.0
-    assert attempt.calls == 1
+        await client.translate_document(Pipe(), target_language="fr", content_type="text/plain")  # type: ignore[arg-type]
+    assert info.value.status == 429
+    assert len(fake.sent) == 2
+    assert clock.sleeps == [0.5]
+
+
+async def test_non_retryable_error_raised_at_once(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A 404 is raised after one attempt."""
+    fake.add(error_response(404), OK)
+    with pytest.raises(ServiceError, match="404"):
+        await over(fake, clock).get_status("b1")
+    assert len(fake.sent) == 1
     assert clock.sleeps == []
 
 
-async def test_max_time_stops_retrying() -> None:
+async def test_transient_malformed_body_retried(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A 200 whose body is cut off is fetched again; one of the wrong shape is raised at once."""
+    fake.add(respond(200, b'{"id": "b1", "sta'), OK)
+    assert (await over(fake, clock).get_status("b1")).id == "b1"
+    assert clock.sleeps == [0.5]
+    fake.add(respond(200, {"id": 7}), OK)
+    with pytest.raises(MalformedResponseError):
+        await over(fake, clock).get_status("b1")
+    assert len(fake.sent) == 3
+
+
+async def test_foreign_exception_not_retried(fake: FakeTransport, clock: VirtualClock) -> None:
+    """An exception outside the library's request errors propagates from the first attempt."""
+    fake.add(RuntimeError("bug"), OK)
+    with pytest.raises(RuntimeError, match="bug"):
+        await over(fake, clock).get_status("b1")
+    assert len(fake.sent) == 1
+
+
+async def test_retry_after_above_cap_fails_fast_with_the_hint(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A 429 asking for an hour fails at once, carrying the server's hint."""
+    fake.add(error_response(429, "3600"), OK)
+    with pytest.raises(ServiceError) as info:
+        await over(fake, clock, RetryPolicy()).get_status("b1")
+    assert info.value.retry_after == 3600.0
+    assert len(fake.sent) == 1
+    assert clock.sleeps == []
+
+
+async def test_max_time_stops_retrying(fake: FakeTransport, clock: VirtualClock) -> None:
     """Retries stop when the next wait would pass max_time since the first attempt."""
-    clock = VirtualClock()
-    attempt = Script(*[service_error(500) for _ in range(10)])
+    fake.add(*[error_response(500) for _ in range(10)])
     with pytest.raises(ServiceError):
-        await call_with_retries(attempt, policy=RetryPolicy(max_attempts=10, max_time=3.6, jitter=False), clock=clock)
+        await over(fake, clock, RetryPolicy(max_attempts=10, max_time=3.6, jitter=False)).get_status("b1")
     assert clock.sleeps == [0.5, 1.0, 2.0]
-    assert attempt.calls == 4
+    assert len(fake.sent) == 4
 
 
-@pytest.mark.parametrize("deadline", [0.0, 0.4, 0.5, 1.2, 1.6, 3.0, 7.49, 7.5, 20.0])
-async def test_never_sleeps_past_deadline(deadline: float) -> None:
-    """Whatever the deadline, the loop never sleeps up to or past it, and says the deadline stopped it."""
-    clock = VirtualClock()
-    attempt = Script(*[service_error(503) for _ in range(20)])
-    with pytest.raises(DeadlineReached) as info:
-        await call_with_retries(
-            attempt, policy=RetryPolicy(max_attempts=20, max_time=1000.0, jitter=False), clock=clock, deadline=deadline
-        )
-    assert isinstance(info.value.error, ServiceError)
+@pytest.mark.parametrize(
+    "deadline",
+    [pytest.param(0.0, marks=ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT), 0.4, 0.5, 1.2, 1.6, 3.0, 7.49, 7.5, 20.0],
+)
+async def test_never_sleeps_past_deadline(fake: FakeTransport, clock: VirtualClock, deadline: float) -> None:
+    """Whatever the deadline, the loop never sleeps up to or past it, and says the deadline stopped it: an
+    OperationTimeoutError (a TimeoutError) caused by the last failure."""
+    fake.add(*[error_response(503) for _ in range(20)])
+    client = over(fake, clock, RetryPolicy(max_attempts=20, max_time=1000.0, jitter=False))
+    with pytest.raises(OperationTimeoutError) as info:
+        await client.get_status("b1", timeout=deadline)
+    assert isinstance(info.value, TimeoutError)
+    assert isinstance(info.value.__cause__, ServiceError)
     assert clock.monotonic() < deadline or clock.sleeps == []
-    assert attempt.calls == len(clock.sleeps) + 1
+    assert len(fake.sent) == len(clock.sleeps) + 1
+    assert {sent.at for _, sent in fake.sent} == {deadline}
 
 
-async def test_deadline_with_retry_after() -> None:
+async def test_deadline_with_retry_after(fake: FakeTransport, clock: VirtualClock) -> None:
     """A Retry-After that would reach the deadline is not waited: the deadline stops the call, with the error."""
-    clock = VirtualClock()
-    attempt = Script(service_error(503, "1"), service_error(503, "5"), "never")
-    with pytest.raises(DeadlineReached) as info:
-        await call_with_retries(attempt, policy=NO_JITTER, clock=clock, deadline=4.0)
-    assert isinstance(info.value.error, ServiceError)
-    assert info.value.error.retry_after == 5.0
+    fake.add(error_response(503, "1"), error_response(503, "5"), OK)
+    with pytest.raises(OperationTimeoutError) as info:
+        await over(fake, clock).get_status("b1", timeout=4.0)
+    assert isinstance(info.value.__cause__, ServiceError)
+    assert info.value.__cause__.retry_after == 5.0
     assert clock.sleeps == [1.0]
 
 
-async def test_jittered_waits_within_backoff_bounds() -> None:
+@pytest.mark.parametrize(
+    ("timeout", "backoff", "sleeps"),
+    [
+        pytest.param(2.5, 2.0, [2.0], id="shorter-wait-allowed"),
+        pytest.param(2.0, 2.0, [], id="wait-reaching-deadline"),
+        pytest.param(0.0, None, [], id="zero-wait-at-zero", marks=ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT),
+        pytest.param(3.0, None, [], id="retry-after-past-deadline"),
+    ],
+)
+async def test_deadline_allows_only_waits_ending_before_it(
+    fake: FakeTransport, clock: VirtualClock, timeout: float, backoff: float | None, sleeps: list[float]
+) -> None:
+    """A wait ending before the deadline is slept; one ending at or past it is not (a Retry-After 0 at a deadline
+    of 0 included), and the call then times out with the failure as its cause."""
+    policy = RetryPolicy(initial_backoff=backoff or 0.5, jitter=False)
+    failure = error_response(502) if backoff is not None else error_response(429, "0" if timeout == 0 else "4")
+    fake.add(failure, OK)
+    client = over(fake, clock, policy)
+    if sleeps:
+        assert (await client.get_status("b1", timeout=timeout)).id == "b1"
+    else:
+        with pytest.raises(OperationTimeoutError) as info:
+            await client.get_status("b1", timeout=timeout)
+        assert isinstance(info.value.__cause__, ServiceError)
+    assert clock.sleeps == sleeps
+
+
+async def test_request_cut_in_flight_is_the_calls_timeout(fake: FakeTransport, clock: VirtualClock) -> None:
+    """A request the transport cut off at the deadline is not retried: the call raises OperationTimeoutError
+    caused by what was cut short."""
+    fake.add(stalls(clock), OK)
+    with pytest.raises(OperationTimeoutError) as info:
+        await over(fake, clock).get_status("b1", timeout=5.0)
+    assert isinstance(info.value.__cause__, TransportError)
+    assert len(fake.sent) == 1
+
+
+async def test_jittered_waits_within_backoff_bounds(fake: FakeTransport, clock: VirtualClock) -> None:
     """With jitter each sleep lies within [0, the unjittered backoff]."""
-    clock = VirtualClock()
-    attempt = Script(*[service_error(500) for _ in range(5)], "ok")
+    fake.add(*[error_response(500) for _ in range(5)], OK)
     policy = RetryPolicy(max_attempts=6, max_time=1000.0, jitter=True)
-    assert await call_with_retries(attempt, policy=policy, clock=clock) == "ok"
+    assert (await over(fake, clock, policy).get_status("b1")).id == "b1"
     caps = [0.5, 1.0, 2.0, 4.0, 8.0]
     assert len(clock.sleeps) == 5
     assert all(0.0 <= wait <= cap for wait, cap in zip(clock.sleeps, caps, strict=True))

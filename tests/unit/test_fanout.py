@@ -1,0 +1,153 @@
+"""Unit tests of waiting on many batches: bounded concurrency, outcomes as they come, no failure lost."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+
+import pytest
+
+from doctrans_async._errors import NotFoundError, PollingTimeoutError
+from doctrans_async._fanout import outcomes_as_completed
+from doctrans_async._models import BatchOutcome, BatchStatus, Status, StatusSummary
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def done(batch_id: str) -> BatchStatus:
+    """A succeeded batch ``batch_id``."""
+    return BatchStatus(batch_id, Status.SUCCEEDED, T0, T0, StatusSummary(1, 0, 1, 0, 0, 0))
+
+
+class Waits:
+    """Waits released by the test, one event per batch; records which are running at once and which ended."""
+
+    def __init__(self, *batch_ids: str) -> None:
+        self.release = {batch_id: asyncio.Event() for batch_id in batch_ids}
+        self.failures: dict[str, BaseException] = {}
+        self.running: set[str] = set()
+        self.most_at_once = 0
+        self.started: list[str] = []
+        self.cancelled: list[str] = []
+
+    async def __call__(self, batch_id: str) -> BatchStatus:
+        self.started.append(batch_id)
+        self.running.add(batch_id)
+        self.most_at_once = max(self.most_at_once, len(self.running))
+        try:
+            await self.release[batch_id].wait()
+        except asyncio.CancelledError:
+            self.cancelled.append(batch_id)
+            raise
+        finally:
+            self.running.discard(batch_id)
+        if batch_id in self.failures:
+            raise self.failures[batch_id]
+        return done(batch_id)
+
+
+async def settle() -> None:
+    """Let every ready task run until none is left to run (no time passes)."""
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+async def test_outcomes_come_in_the_order_batches_end() -> None:
+    """Each outcome is yielded as its batch ends, not in the order given."""
+    waits = Waits("a", "b", "c")
+    outcomes = outcomes_as_completed(["a", "b", "c"], waits, concurrency=3)
+    order: list[str] = []
+    async with contextlib.aclosing(outcomes):
+        for batch_id in ["c", "a", "b"]:
+            waits.release[batch_id].set()
+            outcome = await anext(outcomes)
+            order.append(outcome.batch_id)
+            assert outcome == BatchOutcome(batch_id, done(batch_id), None)
+    assert order == ["c", "a", "b"]
+
+
+async def test_concurrency_bounds_the_waits_running() -> None:
+    """No more than ``concurrency`` waits run at once; the others start as slots free up."""
+    batch_ids = [f"b{n}" for n in range(7)]
+    waits = Waits(*batch_ids)
+    outcomes = outcomes_as_completed(batch_ids, waits, concurrency=3)
+    got: list[BatchOutcome] = []
+
+    async def consume() -> None:
+        got.extend([outcome async for outcome in outcomes])
+
+    consumer = asyncio.create_task(consume())
+    await settle()
+    assert len(waits.running) == 3
+    for batch_id in batch_ids:
+        waits.release[batch_id].set()
+        await settle()
+    await consumer
+    assert waits.most_at_once == 3
+    assert sorted(outcome.batch_id for outcome in got) == batch_ids
+
+
+async def test_a_library_error_is_that_batchs_outcome() -> None:
+    """One batch's error (not found, timed out, an invalid id) is its outcome; the others still complete."""
+    waits = Waits("ok", "missing", "slow", "bad id")
+    waits.failures = {
+        "missing": NotFoundError(status=404, code="NotFound", message="no such batch"),
+        "slow": PollingTimeoutError("still running", last_status=None),
+        "bad id": ValueError("an id cannot be '..'"),
+    }
+    for event in waits.release.values():
+        event.set()
+    outcomes = {o.batch_id: o async for o in outcomes_as_completed(waits.release, waits, concurrency=2)}
+    assert outcomes["ok"].status == done("ok")
+    for batch_id, error in waits.failures.items():
+        assert outcomes[batch_id].status is None
+        assert outcomes[batch_id].error is error
+
+
+async def test_a_foreign_exception_propagates_and_cancels_the_rest() -> None:
+    """An exception that is not the library's (a bug) ends the whole wait, and the waits still running are
+    cancelled, not left behind."""
+    waits = Waits("bug", "other")
+    waits.failures = {"bug": ZeroDivisionError("bug")}
+    waits.release["bug"].set()
+
+    async def consume() -> None:
+        async for _ in outcomes_as_completed(["bug", "other"], waits, concurrency=2):
+            pass
+
+    with pytest.raises(ZeroDivisionError):
+        await consume()
+    assert waits.cancelled == ["other"]
+    assert waits.running == set()
+
+
+async def test_closing_early_cancels_the_waits_still_running() -> None:
+    """Closing the generator after the first outcome cancels every wait that started and did not end; the
+    waits still queued for a slot never run to an outcome."""
+    batch_ids = ["a", "b", "c", "d"]
+    waits = Waits(*batch_ids)
+    waits.release["a"].set()
+    outcomes = outcomes_as_completed(batch_ids, waits, concurrency=2)
+    first = await anext(outcomes)
+    await outcomes.aclose()
+    assert first.batch_id == "a"
+    assert waits.running == set()
+    assert "b" in waits.cancelled
+    assert sorted(waits.cancelled) == sorted(set(waits.started) - {"a"})
+
+
+@pytest.mark.parametrize("concurrency", [0, -1])
+async def test_concurrency_below_one_refused(concurrency: int) -> None:
+    """A concurrency below 1 is a ValueError when iteration starts, before any wait."""
+    waits = Waits("a")
+    outcomes: AsyncGenerator[BatchOutcome, None] = outcomes_as_completed(["a"], waits, concurrency=concurrency)
+    with pytest.raises(ValueError, match="concurrency"):
+        await anext(outcomes)
+    assert waits.started == []
+
+
+async def test_no_batches_no_outcomes() -> None:
+    """An empty set of batches yields nothing."""
+    assert [o async for o in outcomes_as_completed([], Waits(), concurrency=1)] == []
