@@ -133,6 +133,11 @@ class KeyAuth:
     """
 
     def __init__(self, key: str | KeyLike, *, region: str | None, base: Mapping[str, str]) -> None:
+        if not isinstance(key, str) and not isinstance(getattr(key, "key", None), str):
+            raise TypeError(
+                f"key must be a string or an object with a string .key (KeyCredential, AzureKeyCredential), "
+                f"not {type(key).__name__}"
+            )
         self._credential: KeyLike = KeyCredential(key) if isinstance(key, str) else key
         self._base = _with_region(base, region)
         self._key = ""
@@ -221,10 +226,5 @@ def make_auth(
         raise ValueError("pass exactly one of key= and credential=")
     if credential is not None:
         return TokenAuth(credential, region=region, base=base, clock=clock, timeout=token_timeout)
-    if not isinstance(key, str) and not isinstance(getattr(key, "key", None), str):
-        raise TypeError(
-            f"key must be a string or an object with a string .key (KeyCredential, AzureKeyCredential), "
-            f"not {type(key).__name__}"
-        )
     assert key is not None
     return KeyAuth(key, region=region, base=base)

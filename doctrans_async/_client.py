@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, Unpack
 
 from doctrans_async._auth import AsyncTokenCredential, KeyLike, make_auth
-from doctrans_async._clock import Clock, Deadline, DeadlineReached, SystemClock, check_seconds
+from doctrans_async._clock import Clock, Deadline, DeadlineReached, SystemClock, positive_seconds
 from doctrans_async._errors import (
     ClientClosedError,
     ListingTimeoutError,
@@ -149,8 +149,7 @@ class DocumentTranslationClient:
         version = self._endpoint.version
         self._parse_documents = functools.partial(parse_document_page, version=version)
         self._parse_batches = functools.partial(parse_batch_page, version=version)
-        if not check_seconds("request_timeout", request_timeout):
-            raise ValueError(f"request_timeout must be > 0, got {request_timeout!r}")
+        positive_seconds("request_timeout", request_timeout)
         if transport is None:
             plain = {"Accept": "application/json", "User-Agent": USER_AGENT}
             auth = make_auth(
@@ -221,6 +220,8 @@ class DocumentTranslationClient:
         """``parse`` of ``request``'s response, sent again while the retry policy (and the deadline) allow."""
         if self._closed:
             raise ClientClosedError("this DocumentTranslationClient is closed")
+        if deadline.expired():  # timeout=0, or a listing's time spent between pages: nothing is sent
+            raise DeadlineReached(None)
         started = self._clock.monotonic()
         waits = None
         attempt = 0
@@ -374,8 +375,9 @@ class DocumentTranslationClient:
             deployment_name=deployment_name,
             translate_text_within_image=translate_text_within_image,
         )
-        if check_seconds("request_timeout", request_timeout) is not None:
-            request = Request(request.method, request.url, parts=request.parts, timeout=request_timeout)
+        if request_timeout is not None:
+            limit = positive_seconds("request_timeout", request_timeout)
+            request = Request(request.method, request.url, parts=request.parts, timeout=limit)
         return await self._once(request, parse_translated_document, timeout)
 
     # --- listings --------------------------------------------------------------------------------------------
@@ -428,14 +430,12 @@ class DocumentTranslationClient:
 
     async def _pages(self, cursor: Cursor[P], parse: Parse[P], deadline: Deadline) -> AsyncGenerator[P, None]:
         while (request := cursor.request) is not None:
-            if deadline.expired():
-                raise ListingTimeoutError("the listing's deadline passed; resume from next_link", next_link=request.url)
             try:
                 page = await self._call(request, deadline, parse)
             except DeadlineReached as reached:
+                cut = f" while fetching a page ({reached.error})" if reached.error is not None else ""
                 raise ListingTimeoutError(
-                    f"the listing's deadline passed while fetching a page ({reached.error}); resume from next_link",
-                    next_link=request.url,
+                    f"the listing's deadline passed{cut}; resume from next_link", next_link=request.url
                 ) from reached.error
             yield cursor.receive(page)
 
@@ -455,8 +455,9 @@ class DocumentTranslationClient:
             try:
                 status, retry_after = await self._call(request, deadline, parse_batch_poll)
             except DeadlineReached as reached:
+                cut = f" while polling ({reached.error})" if reached.error is not None else ""
                 raise PollingTimeoutError(
-                    f"the deadline of {deadline.seconds:g}s passed while polling ({reached.error})", last_status=last
+                    f"the deadline of {deadline.seconds:g}s passed{cut}", last_status=last
                 ) from reached.error
             last = status
             yield status

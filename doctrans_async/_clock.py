@@ -22,7 +22,16 @@ from typing import Any, Protocol
 
 import attrs
 
-__all__ = ["Clock", "Deadline", "DeadlineReached", "SystemClock", "VirtualClock", "check_seconds", "positive"]
+__all__ = [
+    "Clock",
+    "Deadline",
+    "DeadlineReached",
+    "SystemClock",
+    "VirtualClock",
+    "check_seconds",
+    "positive",
+    "positive_seconds",
+]
 
 
 class Clock(Protocol):
@@ -139,6 +148,14 @@ def check_seconds(name: str, value: float | None) -> float | None:
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
     return float(value)
+
+
+def positive_seconds(name: str, value: float) -> float:
+    """``value`` if it is a finite number of seconds > 0 (a limit of 0 would mean no limit to aiohttp)."""
+    seconds = check_seconds(name, value)
+    if not seconds:
+        raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
+    return seconds
 
 
 def positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:

@@ -10,7 +10,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-import pytest
 from aiohttp import ClientResponse
 from aioresponses import aioresponses
 
@@ -87,16 +86,6 @@ def document_body(doc_id: str, status: str = "Succeeded") -> dict[str, Any]:
         "id": doc_id,
         "characterCharged": 27,
     }
-
-
-ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT = pytest.mark.xfail(
-    strict=True,
-    reason="library regression (572e4f5): a call with timeout=0 is cut off before its first attempt completes "
-    "(the transport's deadline scope has already expired: DeadlineReached from AiohttpTransport too, checked "
-    "against the emulator), where the old loops made the one attempt and only refused to wait; e.g. "
-    "wait_for_completion(<terminal batch>, timeout=0) now raises PollingTimeoutError",
-)
-"""The old tests' rule for ``timeout=0``, which the redesign broke: kept asserted until it is fixed or dropped."""
 
 
 Responder = Callable[[Request, Deadline], Awaitable[Response]]

@@ -80,8 +80,8 @@ def test_key_with_control_characters_or_empty_refused(key: str) -> None:
 
 
 def test_key_that_is_not_a_string_refused() -> None:
-    """A key that is not a string is a ValueError naming it."""
-    with pytest.raises(ValueError, match="key"):
+    """A key that is neither a string nor has a string ``.key`` is a TypeError naming it."""
+    with pytest.raises(TypeError, match="key"):
         KeyAuth(b"bytes-key", region=None, base=BASE)  # type: ignore[arg-type]
 
 

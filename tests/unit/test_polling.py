@@ -17,7 +17,6 @@ from doctrans_async._polling import PollPolicy, PollSchedule
 from doctrans_async._retry import RetryPolicy
 from doctrans_async._sansio import Request, Response, parse_batch_status
 from tests.support import (
-    ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT,
     FakeTransport,
     client_over,
     error_response,
@@ -266,11 +265,15 @@ async def test_watch_first_status_terminal_no_sleep(fake: FakeTransport, clock: 
     assert deadlines(fake) == [10.0]
 
 
-@ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT
-async def test_watch_timeout_zero_with_terminal_first_status(fake: FakeTransport, clock: VirtualClock) -> None:
-    """timeout=0 still returns a batch that is terminal on the first poll."""
+async def test_watch_timeout_zero_sends_nothing(fake: FakeTransport, clock: VirtualClock) -> None:
+    """timeout=0 is no time at all: the wait times out at once, with no status and no request (a request cut off
+    at once would be a race between the socket and the timer)."""
     fake.add(poll(Status.FAILED))
-    assert [s.status for s in await collect(over(fake, clock).watch("b1", timeout=0))] == [Status.FAILED]
+    with pytest.raises(PollingTimeoutError) as info:
+        await collect(over(fake, clock).watch("b1", timeout=0))
+    assert info.value.last_status is None
+    assert info.value.__cause__ is None
+    assert fake.sent == []
 
 
 async def test_watch_sleeps_follow_the_schedule_and_retry_after(fake: FakeTransport, clock: VirtualClock) -> None:
@@ -280,9 +283,7 @@ async def test_watch_sleeps_follow_the_schedule_and_retry_after(fake: FakeTransp
     assert clock.sleeps == [1.0, 4.0, 2.25, 1.0]
 
 
-@pytest.mark.parametrize(
-    "timeout", [pytest.param(0.0, marks=ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT), 0.5, 1.0, 10.0, 37.3, 100.0]
-)
+@pytest.mark.parametrize("timeout", [0.5, 1.0, 10.0, 37.3, 100.0])
 async def test_watch_timeout_never_overslept(fake: FakeTransport, clock: VirtualClock, timeout: float) -> None:
     """With a timeout the clock never passes it, and PollingTimeoutError carries the last status."""
     fake.add(*[poll(done=i % 3) for i in range(1000)])

@@ -24,7 +24,6 @@ from doctrans_async._errors import (
 from doctrans_async._retry import RetryPolicy, may_resend, resend_is_safe, retry_wait
 from doctrans_async._sansio import Part, Request, Response, error_for
 from tests.support import (
-    ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT,
     FakeTransport,
     batch_body,
     client_over,
@@ -440,7 +439,7 @@ async def test_max_time_stops_retrying(fake: FakeTransport, clock: VirtualClock)
 
 @pytest.mark.parametrize(
     "deadline",
-    [pytest.param(0.0, marks=ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT), 0.4, 0.5, 1.2, 1.6, 3.0, 7.49, 7.5, 20.0],
+    [0.4, 0.5, 1.2, 1.6, 3.0, 7.49, 7.5, 20.0],
 )
 async def test_never_sleeps_past_deadline(fake: FakeTransport, clock: VirtualClock, deadline: float) -> None:
     """Whatever the deadline, the loop never sleeps up to or past it, and says the deadline stopped it: an
@@ -471,7 +470,6 @@ async def test_deadline_with_retry_after(fake: FakeTransport, clock: VirtualCloc
     [
         pytest.param(2.5, 2.0, [2.0], id="shorter-wait-allowed"),
         pytest.param(2.0, 2.0, [], id="wait-reaching-deadline"),
-        pytest.param(0.0, None, [], id="zero-wait-at-zero", marks=ZERO_TIMEOUT_CUTS_THE_FIRST_ATTEMPT),
         pytest.param(3.0, None, [], id="retry-after-past-deadline"),
     ],
 )
@@ -511,3 +509,15 @@ async def test_jittered_waits_within_backoff_bounds(fake: FakeTransport, clock: 
     caps = [0.5, 1.0, 2.0, 4.0, 8.0]
     assert len(clock.sleeps) == 5
     assert all(0.0 <= wait <= cap for wait, cap in zip(clock.sleeps, caps, strict=True))
+
+
+@pytest.mark.parametrize("call", ["get_status", "get_document_status", "cancel_translation", "get_supported_formats"])
+async def test_timeout_zero_sends_nothing(fake: FakeTransport, clock: VirtualClock, call: str) -> None:
+    """timeout=0 is no time at all: every call raises OperationTimeoutError at once and sends nothing."""
+    fake.add(OK)
+    client = over(fake, clock)
+    args = {"get_status": ("b1",), "get_document_status": ("b1", "d1"), "cancel_translation": ("b1",)}
+    with pytest.raises(OperationTimeoutError) as info:
+        await getattr(client, call)(*args.get(call, ()), timeout=0)
+    assert info.value.__cause__ is None
+    assert fake.sent == []

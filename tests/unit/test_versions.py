@@ -32,9 +32,10 @@ def test_is_v1_for_the_batch_generation_only() -> None:
 
 
 def test_v1_preview_layout() -> None:
-    """v1.0-preview.1: the version in the path, $-prefixed paging, no page size, no filters, @nextLink."""
+    """v1.0-preview.1: the version in the path, $-prefixed paging, $maxpagesize (its 2021 revision added it, and a
+    real recording shows it honoured), no filters, @nextLink."""
     assert layout_of(ApiVersion.V1_0_PREVIEW_1) == Layout(
-        "/translator/text/batch/v1.0-preview.1", (), "$top", "$skip", None, "@nextLink", False
+        "/translator/text/batch/v1.0-preview.1", (), "$top", "$skip", "$maxpagesize", "@nextLink", False
     )
 
 
