@@ -11,7 +11,7 @@ import contextlib
 import enum
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -22,7 +22,7 @@ import yarl
 
 from doctrans_async._auth import AsyncTokenCredential, Auth, KeyAuth, TokenAuth
 from doctrans_async._clock import Clock, SystemClock
-from doctrans_async._errors import ClientClosedError, ServiceError, TransportError
+from doctrans_async._errors import ClientClosedError, DocumentTranslationError, ServiceError, TransportError
 from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent
 from doctrans_async._fanout import outcomes_as_completed
 from doctrans_async._models import (
@@ -43,6 +43,7 @@ from doctrans_async._polling import (
     wait_until_terminal,
     watch_statuses,
 )
+from doctrans_async._redact import Redactor, secrets_of
 from doctrans_async._retry import DeadlineReached, RetryPolicy, call_with_retries, resend_is_safe
 from doctrans_async._sansio import (
     Endpoint,
@@ -141,6 +142,7 @@ class DocumentTranslationClient:
         self._plain_headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
         self._auth = self._make_auth(key, credential)
         self._on_event = on_event
+        self._redactor = Redactor()
         self._borrowed = session
         self._owned: aiohttp.ClientSession | None = None
         self._state = _State.OPEN
@@ -210,13 +212,26 @@ class DocumentTranslationClient:
             origin_of(request.url) == self._endpoint.origin
         )
         headers = await self._auth.headers() if same_origin else self._plain_headers
+        self._redactor = self._redactor.including(secrets_of(headers))  # a refreshed token is new
         if request.content_type is not None:
             headers = {**headers, "Content-Type": request.content_type}
         return headers
 
     def _emit(self, event: Event) -> None:
         if self._on_event is not None:
-            self._on_event(event)
+            self._on_event(self._redactor.value(event))
+
+    @contextlib.contextmanager
+    def _redacting(self) -> Iterator[None]:
+        """Every library error leaving the block is redacted: no credential the client holds is in its text.
+
+        Wraps every path by which an error reaches the caller (requests, listings, polls); events are redacted
+        in :meth:`_emit`, error bodies in :meth:`_send` before a snippet of them can cut a key in two."""
+        try:
+            yield
+        except DocumentTranslationError as error:
+            self._redactor.error(error)
+            raise
 
     async def _send(self, request: Request, deadline: float | None, limit: float | None = None) -> Response:
         session = self._session()
@@ -250,7 +265,11 @@ class DocumentTranslationClient:
             if cut_by_deadline:
                 raise DeadlineReached(failure) from failure.__cause__
             raise failure from failure.__cause__
-        logger.debug("%s %s -> %d (%d bytes)", request.method, request.url, resp.status, len(body))
+        if not 200 <= resp.status < 300:
+            body = self._redactor.bytes(body)
+        if logger.isEnabledFor(logging.DEBUG):
+            url = self._redactor.text(request.url)
+            logger.debug("%s %s -> %d (%d bytes)", request.method, url, resp.status, len(body))
         # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
         response = Response(resp.status, resp.headers, body)
         if self._on_event is not None:
@@ -279,7 +298,9 @@ class DocumentTranslationClient:
         limit: float | None = None,
     ) -> T:
         async def attempt() -> T:
-            return parse(await self._send(request, deadline, limit))
+            # Redacted per attempt: the retry loop logs and reports every failed attempt's error.
+            with self._redacting():
+                return parse(await self._send(request, deadline, limit))
 
         # A request that may change state is sent again only where the service cannot have acted on it, and
         # a stream that cannot be rewound only if none of it was read.
@@ -442,8 +463,9 @@ class DocumentTranslationClient:
             deadline=deadline,
         )
         async with contextlib.aclosing(pages):
-            async for page in pages:
-                yield page
+            with self._redacting():
+                async for page in pages:
+                    yield page
 
     def iter_document_pages(
         self,
@@ -585,13 +607,16 @@ class DocumentTranslationClient:
             return self._fetch_status(request, deadline)
 
         def on_wait(status: BatchStatus, wait: float, reason: Literal["retry-after", "schedule", "age"]) -> None:
-            logger.debug("batch %s is %s; next poll in %.3fs (%s)", status.id, status.status, wait, reason)
+            if logger.isEnabledFor(logging.DEBUG):
+                shown = self._redactor.value((status.id, status.status))
+                logger.debug("batch %s is %s; next poll in %.3fs (%s)", *shown, wait, reason)
             self._emit(PollEvent(status.id, status.status, wait, reason))
 
         statuses = watch_statuses(fetch, policy=self._poll, clock=self._clock, timeout=timeout, on_wait=on_wait)
         async with contextlib.aclosing(statuses):
-            async for status in statuses:
-                yield status
+            with self._redacting():
+                async for status in statuses:
+                    yield status
 
     async def wait_for_completion(
         self,
