@@ -422,3 +422,7 @@ async def run(
     except DocumentTranslationError as failure:
         renderer.error(str(failure))
         return ExitCode.SERVICE_ERROR
+    except ValueError as refused:
+        # The library refuses arguments with ValueError before sending anything: the user's input, not a bug.
+        renderer.error(str(refused))
+        return ExitCode.USAGE

@@ -131,6 +131,12 @@ def _batch_id(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a batch id: {impossible}") from None
 
 
+def _language(text: str) -> str:
+    if not text or any(character.isspace() or not character.isprintable() for character in text):
+        raise argparse.ArgumentTypeError(f"expected a language code such as fr or zh-Hans, got {text!r}")
+    return text
+
+
 def _url(text: str) -> str:
     if not text.startswith(("https://", "http://")):
         raise argparse.ArgumentTypeError(f"expected an http(s) URL (a container SAS URL), got {text!r}")
@@ -164,6 +170,15 @@ def _add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable JSON output")
 
 
+def _add_languages(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--to", required=True, type=_language, dest="target_language", metavar="LANG", help="target language"
+    )
+    parser.add_argument(
+        "--from", type=_language, dest="source_language", metavar="LANG", help="source language (default: detect)"
+    )
+
+
 def _add_id(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("batch_id", metavar="ID", type=_batch_id, help="the batch's id")
 
@@ -190,8 +205,7 @@ def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     start.add_argument("--source", required=True, type=_url, metavar="URL", help="the source container's SAS URL")
     start.add_argument("--target", required=True, type=_url, metavar="URL", help="the target container's SAS URL")
-    start.add_argument("--to", required=True, dest="target_language", metavar="LANG", help="target language")
-    start.add_argument("--from", dest="source_language", metavar="LANG", help="source language (default: detect)")
+    _add_languages(start)
     start.add_argument("--category", metavar="C", help="custom translator category")
     start.add_argument("--wait", action="store_true", help="then wait for it as `doctrans wait` does")
     start.add_argument("--timeout", type=_seconds, metavar="S", help="with --wait: give up after S seconds (exit 5)")
@@ -212,8 +226,7 @@ def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         description="Translate FILE synchronously (up to 10 MB) and write the translated document.",
     )
     translate.add_argument("file", type=Path, metavar="FILE", help="the document; its extension gives the format")
-    translate.add_argument("--to", required=True, dest="target_language", metavar="LANG", help="target language")
-    translate.add_argument("--from", dest="source_language", metavar="LANG", help="source language (default: detect)")
+    _add_languages(translate)
     translate.add_argument(
         "-o",
         "--output",

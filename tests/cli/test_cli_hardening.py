@@ -125,6 +125,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         (["batches", "--top", "many"], "a whole number, 0 or more, got 'many'"),
         (["start", "--source", "s", "--target", TARGET, "--to", "fr"], "expected an http(s) URL"),
         (["--credential", "cloud", "status", "x"], "invalid choice"),
+        (["translate", "a.txt", "--to", ""], "expected a language code such as fr or zh-Hans, got ''"),
+        (["start", "--source", SOURCE, "--target", TARGET, "--to", "f r"], "expected a language code"),
     ],
 )
 def test_usage_errors_say_what_is_expected(capsys: pytest.CaptureFixture[str], argv: list[str], said: str) -> None:
@@ -375,3 +377,14 @@ async def test_the_key_is_redacted_from_server_text_the_cli_shows(
             assert code == 0
             assert key not in out + err
     assert "key was ***" in out
+
+
+async def test_a_library_refusal_past_the_parser_is_a_usage_error(
+    emulator: Emulator, env: dict[str, str], clock: dt.VirtualClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ValueError from the library (an argument it refuses before sending) exits 2 with its words, not 70."""
+    args = build_parser().parse_args(["status", "placeholder"])
+    args.batch_id = ".."  # as a caller of run() that skipped the parser's check might pass it
+    assert await run(args, clock=clock, environ=env) == ExitCode.USAGE
+    assert "an id cannot be '..'" in capsys.readouterr().err
+    assert emulator.requests == []
