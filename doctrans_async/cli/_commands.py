@@ -20,7 +20,7 @@ from doctrans_async._polling import PollPolicy
 from doctrans_async._redact import Redactor
 from doctrans_async._upload import document_part
 from doctrans_async.cli._parser import Connection, ExitCode, connection_of, exit_code_for
-from doctrans_async.cli._pipes import output_gone
+from doctrans_async.cli._pipes import output_gone, write_bytes
 from doctrans_async.cli._render import (
     DOCUMENT_COLUMNS,
     Renderer,
@@ -308,10 +308,7 @@ async def _translate(client: DocumentTranslationClient, args: argparse.Namespace
         renderer.error(str(refused))
         return ExitCode.USAGE
     if output is None:
-        sys.stdout.flush()
-        with contextlib.suppress(BrokenPipeError):  # a reader that stops early (`| head -c 10`) is its choice
-            sys.stdout.buffer.write(translated)
-            sys.stdout.buffer.flush()
+        write_bytes(translated)
         return ExitCode.SUCCEEDED
     try:
         # Exclusive creation unless --force: a file that appeared during the request is not overwritten either.

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-__all__ = ["QuietPipe", "guarded_streams", "output_gone"]
+__all__ = ["QuietPipe", "guarded_streams", "output_gone", "write_bytes"]
 
 
 class QuietPipe(io.TextIOBase):
@@ -27,7 +27,8 @@ class QuietPipe(io.TextIOBase):
         self.gone = False
         """True once the reader went away: everything written since went to /dev/null."""
 
-    def _silence(self) -> None:
+    def silence(self) -> None:
+        """From now on, write nothing: the reader has gone."""
         self.gone = True
         # At the descriptor, so that the interpreter's own flush at exit has nowhere to fail either.
         with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
@@ -43,7 +44,7 @@ class QuietPipe(io.TextIOBase):
             try:
                 self._stream.write(text)
             except BrokenPipeError:
-                self._silence()
+                self.silence()
         return len(text)
 
     def flush(self) -> None:
@@ -52,7 +53,7 @@ class QuietPipe(io.TextIOBase):
             try:
                 self._stream.flush()
             except BrokenPipeError:
-                self._silence()
+                self.silence()
 
     def isatty(self) -> bool:
         """Whether the stream is a terminal."""
@@ -102,6 +103,17 @@ def guarded_streams() -> Iterator[None]:
         for guard in (sys.stdout, sys.stderr):
             guard.flush()
         sys.stdout, sys.stderr = saved
+
+
+def write_bytes(data: bytes) -> None:
+    """Write ``data`` to stdout's binary stream; a reader that stops early (``| head -c 10``) is its choice."""
+    sys.stdout.flush()
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        if isinstance(sys.stdout, QuietPipe):
+            sys.stdout.silence()  # and nothing more is written, text or bytes
 
 
 def output_gone() -> bool:

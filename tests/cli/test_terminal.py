@@ -13,6 +13,7 @@ import pty
 import shlex
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -99,6 +100,15 @@ async def test_listing_json_into_a_closed_pipe_is_quiet(real_time: Emulator, run
     if run is into_closed_pipe:
         pages = [r for r in real_time.requests if r.path.endswith("/documents")]
         assert len(pages) == 1  # 8 pages of 5; the first write failed, so no second page was asked for
+
+
+async def test_translated_bytes_into_a_closed_pipe_are_quiet(real_time: Emulator, tmp_path: Path) -> None:
+    """`doctrans translate FILE --to fr -o - | head -c 10` exits 0 with nothing on stderr."""
+    source = tmp_path / "big.txt"
+    source.write_text("a few words\n")
+    argv = ["translate", str(source), "--to", "fr", "-o", "-"]
+    done = await into_closed_pipe(argv, environment(real_time.endpoint, real_time.key))
+    assert (done.code, done.err) == (ExitCode.SUCCEEDED, "")
 
 
 async def test_demo_into_a_closed_pipe_is_quiet() -> None:
