@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 
 import attrs
 
-__all__ = ["Script", "Seen", "hostile", "http"]
+from tests.support import batch_body, document_body
+
+__all__ = ["HOSTILE", "Script", "Seen", "hostile", "hostile_service", "http"]
 
 Script = Callable[["Seen"], bytes]
 """What the server answers, as raw bytes, to a request it has read."""
@@ -62,3 +65,21 @@ async def hostile(script: Script) -> AsyncIterator[str]:
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     async with server:
         yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b[31m\u202e\r"
+"""An OSC window title, clear screen, red, a bidi override and a carriage return."""
+
+
+def hostile_service(seen: Seen) -> bytes:
+    """A batch whose id, status text, validation error and documents all carry terminal escapes and markup."""
+    if "/documents" in seen.target:
+        document = document_body(f"doc{HOSTILE}", "Failed") | {
+            "error": {"code": f"Code{HOSTILE}", "message": f"[link=https://evil.example]click[/link]{HOSTILE}"},
+            "path": f"https://store/{HOSTILE}",
+        }
+        return http(200, json.dumps({"value": [document]}), reason="OK")
+    body = batch_body("Succeeded", batch_id=f"b1{HOSTILE}", success=3, total=4)
+    body["summary"] |= {"failed": 1, "inProgress": 0}
+    body["error"] = {"code": f"E{HOSTILE}", "message": f"bad{HOSTILE}", "innerError": {"code": HOSTILE, "message": "m"}}
+    return http(200, json.dumps(body), reason="OK")

@@ -17,8 +17,8 @@ import doctrans_async as dt
 from doctrans_async.cli import ExitCode, build_parser, main, run
 from doctrans_async.cli._render import PlainRenderer, Renderer, RichRenderer, printable
 from doctrans_async.emulator import Emulator, Fault
-from tests.hostile_server import Seen, hostile, http
-from tests.support import batch_body, document_body
+from tests.hostile_server import HOSTILE, Seen, hostile, hostile_service, http
+from tests.support import document_body
 
 SOURCE = "https://store.example.invalid/source?sig=x"
 TARGET = "https://store.example.invalid/target?sig=x"
@@ -274,23 +274,6 @@ async def test_credential_azure_sends_the_default_credentials_token(
 
 
 # --- server text cannot drive the terminal -----------------------------------------------------------------
-
-HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b[31m\u202e\r"
-"""An OSC window title, clear screen, red, a bidi override and a carriage return."""
-
-
-def hostile_service(seen: Seen) -> bytes:
-    """A batch whose id, status text, validation error and documents all carry terminal escapes and markup."""
-    if "/documents" in seen.target:
-        document = document_body(f"doc{HOSTILE}", "Failed") | {
-            "error": {"code": f"Code{HOSTILE}", "message": f"[link=https://evil.example]click[/link]{HOSTILE}"},
-            "path": f"https://store/{HOSTILE}",
-        }
-        return http(200, json.dumps({"value": [document]}), reason="OK")
-    body = batch_body("Succeeded", batch_id=f"b1{HOSTILE}", success=3, total=4)
-    body["summary"] |= {"failed": 1, "inProgress": 0}
-    body["error"] = {"code": f"E{HOSTILE}", "message": f"bad{HOSTILE}", "innerError": {"code": HOSTILE, "message": "m"}}
-    return http(200, json.dumps(body), reason="OK")
 
 
 def assert_inert(shown: str, *, drawn_by_rich: bool = False) -> None:

@@ -21,8 +21,7 @@ import pytest
 
 from doctrans_async.cli import ExitCode
 from doctrans_async.emulator import Emulator
-from tests.cli.test_cli_hardening import hostile_service
-from tests.hostile_server import Seen, hostile, http
+from tests.hostile_server import Seen, hostile, hostile_service, http
 from tests.support import document_body
 
 DOCTRANS = [sys.executable, "-m", "doctrans_async"]
