@@ -14,7 +14,7 @@ import functools
 import inspect
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, Unpack
 
@@ -22,6 +22,7 @@ from doctrans_async._auth import AsyncTokenCredential, KeyLike, make_auth
 from doctrans_async._clock import Clock, Deadline, DeadlineReached, SystemClock, positive_seconds
 from doctrans_async._errors import (
     ClientClosedError,
+    DocumentTranslationError,
     ListingTimeoutError,
     MalformedResponseError,
     OperationTimeoutError,
@@ -45,6 +46,7 @@ from doctrans_async._models import (
 )
 from doctrans_async._paging import Cursor, P, first_request_for_resume
 from doctrans_async._polling import PollPolicy, PollSchedule, StatusCallback
+from doctrans_async._redact import Secrets
 from doctrans_async._retry import RetryPolicy, may_resend, retry_wait
 from doctrans_async._sansio import (
     Endpoint,
@@ -146,6 +148,7 @@ class DocumentTranslationClient:
         self._region = region
         self._on_event = on_event
         self._closed = False
+        self._secrets = Secrets()
         version = self._endpoint.version
         self._parse_documents = functools.partial(parse_document_page, version=version)
         self._parse_batches = functools.partial(parse_batch_page, version=version)
@@ -161,6 +164,7 @@ class DocumentTranslationClient:
                 plain_headers=plain,
                 session=session,
                 request_timeout=request_timeout,
+                secrets=self._secrets,
             )
         self._transport = transport
 
@@ -198,7 +202,19 @@ class DocumentTranslationClient:
 
     def _emit(self, event: Event) -> None:
         if self._on_event is not None:
-            self._on_event(event)
+            self._on_event(self._secrets.redactor.value(event))
+
+    @contextlib.contextmanager
+    def _redacting(self) -> Iterator[None]:
+        """Every library error leaving the block is redacted in place: no credential the client holds is in any
+        of its texts (servers echo keys and tokens in bodies, headers and links). Wraps each way an error
+        reaches the caller: each attempt (its error is logged and reported on retry), the listing and poll
+        loops (a refused next link, a timeout's last status)."""
+        try:
+            yield
+        except DocumentTranslationError as error:
+            self._secrets.redactor.error(error)
+            raise
 
     async def _send(self, request: Request, deadline: Deadline) -> Response:
         if self._on_event is None:
@@ -228,9 +244,12 @@ class DocumentTranslationClient:
         while True:
             attempt += 1
             try:
-                response = await self._send(request, deadline)
-                logger.debug("%s %s -> %d (%d bytes)", request.method, request.url, response.status, len(response.body))
-                return parse(request, response, self._clock.utcnow())
+                with self._redacting():
+                    response = await self._send(request, deadline)
+                    if logger.isEnabledFor(logging.DEBUG):
+                        url = self._secrets.redactor.text(request.url)
+                        logger.debug("%s %s -> %d (%d bytes)", request.method, url, response.status, len(response.body))
+                    return parse(request, response, self._clock.utcnow())
             except (ServiceError, TransportError, MalformedResponseError) as error:
                 if self._retry is None or not may_resend(request, error):
                     raise
@@ -429,15 +448,16 @@ class DocumentTranslationClient:
         return self._pages(cursor, parse, deadline)
 
     async def _pages(self, cursor: Cursor[P], parse: Parse[P], deadline: Deadline) -> AsyncGenerator[P, None]:
-        while (request := cursor.request) is not None:
-            try:
-                page = await self._call(request, deadline, parse)
-            except DeadlineReached as reached:
-                cut = f" while fetching a page ({reached.error})" if reached.error is not None else ""
-                raise ListingTimeoutError(
-                    f"the listing's deadline passed{cut}; resume from next_link", next_link=request.url
-                ) from reached.error
-            yield cursor.receive(page)
+        with self._redacting():
+            while (request := cursor.request) is not None:
+                try:
+                    page = await self._call(request, deadline, parse)
+                except DeadlineReached as reached:
+                    cut = f" while fetching a page ({reached.error})" if reached.error is not None else ""
+                    raise ListingTimeoutError(
+                        f"the listing's deadline passed{cut}; resume from next_link", next_link=request.url
+                    ) from reached.error
+                yield cursor.receive(page)
 
     # --- polling ---------------------------------------------------------------------------------------------
 
@@ -451,27 +471,30 @@ class DocumentTranslationClient:
     async def _watch(self, request: Request, deadline: Deadline) -> AsyncGenerator[BatchStatus, None]:
         schedule = PollSchedule(self._poll, self._clock.monotonic())
         last: BatchStatus | None = None
-        while True:
-            try:
-                status, retry_after = await self._call(request, deadline, parse_batch_poll)
-            except DeadlineReached as reached:
-                cut = f" while polling ({reached.error})" if reached.error is not None else ""
-                raise PollingTimeoutError(
-                    f"the deadline of {deadline.seconds:g}s passed{cut}", last_status=last
-                ) from reached.error
-            last = status
-            yield status
-            if status.is_terminal:
-                return
-            wait = schedule.next_wait(status, retry_after=retry_after, now=self._clock.monotonic())
-            logger.debug("batch %s is %s; next poll in %.3fs (%s)", status.id, status.status, wait, schedule.reason)
-            self._emit(PollEvent(status.id, status.status, wait, schedule.reason))
-            if not deadline.allows(wait):
-                await self._clock.sleep(deadline.remaining() or 0.0)
-                raise PollingTimeoutError(
-                    f"batch {status.id} was still {status.status} after {deadline.seconds:g}s", last_status=status
-                )
-            await self._clock.sleep(wait)
+        with self._redacting():
+            while True:
+                try:
+                    status, retry_after = await self._call(request, deadline, parse_batch_poll)
+                except DeadlineReached as reached:
+                    cut = f" while polling ({reached.error})" if reached.error is not None else ""
+                    raise PollingTimeoutError(
+                        f"the deadline of {deadline.seconds:g}s passed{cut}", last_status=last
+                    ) from reached.error
+                last = status
+                yield status
+                if status.is_terminal:
+                    return
+                wait = schedule.next_wait(status, retry_after=retry_after, now=self._clock.monotonic())
+                if logger.isEnabledFor(logging.DEBUG):
+                    shown = self._secrets.redactor.value((status.id, status.status))
+                    logger.debug("batch %s is %s; next poll in %.3fs (%s)", *shown, wait, schedule.reason)
+                self._emit(PollEvent(status.id, status.status, wait, schedule.reason))
+                if not deadline.allows(wait):
+                    await self._clock.sleep(deadline.remaining() or 0.0)
+                    raise PollingTimeoutError(
+                        f"batch {status.id} was still {status.status} after {deadline.seconds:g}s", last_status=status
+                    )
+                await self._clock.sleep(wait)
 
     async def wait_for_completion(
         self, batch_id: str, *, timeout: float | None = None, on_status: StatusCallback | None = None

@@ -26,6 +26,7 @@ sent one, its request id. The subscription key is never part of any message or r
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -110,7 +111,8 @@ class ServiceError(_RequestError):
         method: str = "",
         url: str = "",
     ) -> None:
-        text = f"{status} {code}: {message}" if message is not None else f"{status} {code}"
+        reason = _reason(status, code)
+        text = f"{status} {reason}: {message}" if message is not None else f"{status} {reason}"
         super().__init__(text, method=method, url=url, request_id=request_id)
         self.status = status
         self.code = code
@@ -125,6 +127,16 @@ class ServiceError(_RequestError):
             f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
             f"message={self.message!r}, request_id={self.request_id!r})"
         )
+
+
+def _reason(status: int, code: str) -> str:
+    # The gateway's 401 says code "401": "401 401: Access denied" reads better as "401 Unauthorized: ...".
+    if code != str(status):
+        return code
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return code
 
 
 class InvalidRequestError(ServiceError):

@@ -65,6 +65,7 @@ __all__ = [
     "Part",
     "Request",
     "Response",
+    "check_id",
     "check_next_link",
     "error_for",
     "origin_of",
@@ -202,6 +203,15 @@ def _joined(values: Sequence[str] | None) -> str | None:
     return ",".join(values)
 
 
+def _filter_ids(ids: Sequence[str] | None) -> Sequence[str] | None:
+    if ids is None or isinstance(ids, str):
+        return ids  # _joined refuses a lone string
+    for value in ids:
+        if "," in check_id(value):
+            raise ValueError(f"an id in a filter cannot contain ',' (it separates the ids), got {value!r}")
+    return ids
+
+
 def _timestamp(name: str, value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -306,7 +316,7 @@ class Endpoint:
         }
         statuses = query.get("statuses")
         filters = {
-            "ids": _joined(query.get("ids")),
+            "ids": _joined(_filter_ids(query.get("ids"))),
             "statuses": _joined([str(Status(s)) for s in statuses] if statuses is not None else None),
             "createdDateTimeUtcStart": _timestamp("created_after", query.get("created_after")),
             "createdDateTimeUtcEnd": _timestamp("created_before", query.get("created_before")),
@@ -385,14 +395,28 @@ class Endpoint:
         return Request("GET", link)
 
 
-def _segment(value: str) -> str:
+def check_id(value: str) -> str:
+    """``value`` if it can be a batch or document id; otherwise ``ValueError``, before anything is sent.
+
+    Refused: anything but a non-empty string, ``.`` and ``..``, and ids with ``/``, ``?``, ``#``, whitespace or
+    control characters (no id the service makes has one, and each would change what a URL means).
+    """
     if not isinstance(value, str) or not value:
         raise ValueError(f"an id must be a non-empty string, got {value!r}")
     if value in (".", ".."):
         # Quoting leaves dots alone, and servers and proxies resolve them as path steps.
         raise ValueError(f"an id cannot be {value!r}")
-    # An id is one path segment: '/', '?', '..' must not steer the request elsewhere.
-    return quote(value, safe="")
+    if _NOT_IN_ID.search(value) or any(character.isspace() for character in value):
+        raise ValueError(f"an id cannot contain '/', '?', '#', whitespace or control characters, got {value!r}")
+    return value
+
+
+_NOT_IN_ID = re.compile(r"[/?#\x00-\x1f\x7f-\x9f]")
+
+
+def _segment(value: str) -> str:
+    # An id is one path segment; quoting is the second line of defence after check_id.
+    return quote(check_id(value), safe="")
 
 
 def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set[str]) -> str | None:

@@ -4,7 +4,8 @@ A :class:`Transport` is anything with ``send(request, deadline)`` and ``close()`
 inject fakes) and otherwise makes an :class:`AiohttpTransport`. What belongs here and nowhere else:
 
 - the session: borrowed (never closed, its ``raise_for_status`` ignored) or owned (made on first use);
-- credentials, added at send time and only for the endpoint's origin, whatever URL a request names;
+- credentials, added at send time and only for the endpoint's origin, whatever URL a request names (and
+  taught to the client's :class:`Secrets`, so that no text shown can carry them);
 - sorting aiohttp's failures into :class:`TransportError`, and whether the request may have been sent;
 - cutting a request off at the call's :class:`Deadline` (:class:`DeadlineReached`); the client's own
   ``request_timeout`` is a real-seconds limit of each attempt, never derived from a (possibly virtual) clock;
@@ -25,6 +26,7 @@ import yarl
 from doctrans_async._auth import Auth
 from doctrans_async._clock import Deadline, DeadlineReached
 from doctrans_async._errors import ClientClosedError, TransportError
+from doctrans_async._redact import Secrets
 from doctrans_async._sansio import Origin, Part, Request, Response, origin_of
 from doctrans_async._version import __version__
 
@@ -51,6 +53,8 @@ class AiohttpTransport:
     :param auth: the credential headers, sent only to ``origin``; other URLs get ``plain_headers``.
     :param session: a session to borrow (never closed here); without one, one is made on first use.
     :param request_timeout: seconds one attempt may take in all (connect, send, receive), in real time.
+    :param secrets: taught every credential sent; an error body is redacted with it before anything reads it
+        (a snippet of the body cut to length could otherwise keep half a key).
     """
 
     def __init__(
@@ -61,8 +65,10 @@ class AiohttpTransport:
         plain_headers: Mapping[str, str],
         session: aiohttp.ClientSession | None = None,
         request_timeout: float = 30.0,
+        secrets: Secrets | None = None,
     ) -> None:
         self._auth = auth
+        self._secrets = secrets if secrets is not None else Secrets()
         self._origin: Origin = origin_of(endpoint)
         self._prefix = endpoint.rstrip("/") + "/"
         self._plain = plain_headers
@@ -111,6 +117,7 @@ class AiohttpTransport:
         # Most URLs are built under the endpoint, which the prefix test settles without parsing.
         same_origin = request.url.startswith(self._prefix) or origin_of(request.url) == self._origin
         headers = await self._auth.headers() if same_origin else self._plain
+        self._secrets.learn(headers)
         if request.content_type is not None:
             headers = {**headers, "Content-Type": request.content_type}
         return headers
@@ -153,6 +160,8 @@ class AiohttpTransport:
             # Raised outside the except block, so the aiohttp exception is not even the implicit context.
             raise failure from failure.__cause__
         # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
+        if not 200 <= resp.status < 300:
+            body = self._secrets.redactor.bytes(body)
         return Response(resp.status, resp.headers, body, complete)
 
 

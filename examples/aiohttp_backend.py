@@ -4,7 +4,8 @@
 
 Routes (JSON):
     GET /batches/{id}                   the batch's status now
-    GET /batches/{id}/wait?timeout=S    the batch's final status, awaited (504 with the last status if not by S)
+    GET /batches/{id}/wait?timeout=S    the batch's final status, awaited (504 with the last status if not by S;
+                                        400 unless S is a number of seconds, 0 or more)
     GET /batches/{id}/documents         every document, streamed as JSON lines page by page, never all in memory
 
 One client serves every request (it pools connections); handlers only await it. With DOCTRANS_ENDPOINT and
@@ -17,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
@@ -62,6 +64,9 @@ async def service_errors(request: web.Request, handler: Handler) -> web.StreamRe
         return await handler(request)
     except NotFoundError:
         return json_error(404, f"no batch {request.match_info.get('batch_id')!r}")
+    except ValueError as refused:
+        # The library refuses an id that cannot be one ('..') before sending anything: the caller's mistake.
+        return json_error(400, str(refused))
     except DocumentTranslationError as failure:
         return json_error(502, str(failure))
 
@@ -72,12 +77,23 @@ async def batch_status(request: web.Request) -> web.Response:
     return web.json_response(as_json(status))
 
 
+def seconds(text: str | None) -> float | None:
+    """The wait a ``timeout`` query asks for, capped at MAX_WAIT; ``None`` unless it is a finite number >= 0
+    (``float()`` alone takes ``nan``, ``inf`` and ``-1``)."""
+    if text is None:
+        return MAX_WAIT
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return min(value, MAX_WAIT) if math.isfinite(value) and value >= 0 else None
+
+
 async def wait_for_batch(request: web.Request) -> web.Response:
     """GET /batches/{id}/wait?timeout=S: hold the request until the batch ends or S seconds (at most MAX_WAIT)."""
-    try:
-        timeout = min(float(request.query.get("timeout", MAX_WAIT)), MAX_WAIT)
-    except ValueError:
-        return json_error(400, "timeout must be a number of seconds")
+    timeout = seconds(request.query.get("timeout"))
+    if timeout is None:
+        return json_error(400, "timeout must be a number of seconds, 0 or more")
     try:
         final = await request.app[CLIENT].wait_for_completion(request.match_info["batch_id"], timeout=timeout)
     except PollingTimeoutError as late:

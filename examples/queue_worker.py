@@ -5,8 +5,8 @@
 Whatever feeds the queue (a message bus consumer, a webhook, another task) only puts ids; the worker takes a new
 id only when it has room to wait on it, so a burst of ids queues up instead of opening hundreds of polls. Each
 batch's outcome is reported the moment it ends, in whatever order that is; one batch's error (unknown id,
-timeout) is that batch's outcome and never stops the others. Put ``None`` on the queue to stop the worker once
-the batches it took have ended.
+timeout, an impossible id such as ``..``) is that batch's outcome and never stops the others. Put ``None`` on
+the queue to stop the worker once the batches it took have ended.
 
 With DOCTRANS_ENDPOINT and DOCTRANS_KEY set it waits on the BATCH_IDs given; without them it starts an emulator in
 this process and feeds the queue batches seeded there (one fails validation, one id does not exist).
@@ -40,10 +40,14 @@ def describe(outcome: BatchOutcome) -> str:
 
 
 async def outcome_of(client: DocumentTranslationClient, batch_id: str, timeout: float | None) -> BatchOutcome:
-    """Wait on one batch; its error, if the library raised one, is its outcome."""
+    """Wait on one batch; its error, if the library raised one, is its outcome.
+
+    A ``ValueError`` is the library refusing the id itself (``..``, an id with a ``/``) before sending: that id's
+    outcome too, as :meth:`~doctrans_async.DocumentTranslationClient.as_completed` has it.
+    """
     try:
         return BatchOutcome(batch_id, await client.wait_for_completion(batch_id, timeout=timeout), None)
-    except DocumentTranslationError as error:
+    except (DocumentTranslationError, ValueError) as error:
         return BatchOutcome(batch_id, None, error)
 
 

@@ -27,9 +27,9 @@ async def test_cancel_translation(client: dt.DocumentTranslationClient, mocked: 
 
 async def test_get_document_status(client: dt.DocumentTranslationClient, mocked: MockedService) -> None:
     """get_document_status reads one document at its own URL, the id quoted as one path segment."""
-    mocked.get(f"{BASE}/batches/b1/documents/d%2F1?{Q}", payload=document_body("d/1", "Running"))
-    document = await client.get_document_status("b1", "d/1")
-    assert (document.id, document.status) == ("d/1", dt.Status.RUNNING)
+    mocked.get(f"{BASE}/batches/b1/documents/d%251?{Q}", payload=document_body("d%1", "Running"))
+    document = await client.get_document_status("b1", "d%1")
+    assert (document.id, document.status) == ("d%1", dt.Status.RUNNING)
 
 
 async def test_list_batches_with_filters(client: dt.DocumentTranslationClient, mocked: MockedService) -> None:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import enum
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import attrs
 
 from doctrans_async._models import Status
+from doctrans_async._sansio import check_id
+from doctrans_async._version import __version__
 from doctrans_async._versions import ApiVersion
 
 __all__ = ["ENVIRONMENT", "Connection", "ExitCode", "build_parser", "connection_of", "exit_code_for"]
@@ -26,6 +30,7 @@ class ExitCode(enum.IntEnum):
     CANCELED = 4
     TIMEOUT = 5
     SERVICE_ERROR = 6
+    INTERNAL_ERROR = 70
     INTERRUPTED = 130
 
 
@@ -47,23 +52,27 @@ ENVIRONMENT = {
     "key": "DOCTRANS_KEY",
     "region": "DOCTRANS_REGION",
     "api_version": "DOCTRANS_API_VERSION",
+    "credential": "DOCTRANS_CREDENTIAL",
 }
 """The environment variable behind each global option."""
 
 _EPILOG = """\
 environment:
-  DOCTRANS_ENDPOINT, DOCTRANS_KEY, DOCTRANS_REGION, DOCTRANS_API_VERSION stand in for the global options.
+  DOCTRANS_ENDPOINT, DOCTRANS_KEY, DOCTRANS_REGION, DOCTRANS_API_VERSION, DOCTRANS_CREDENTIAL stand in for
+  the global options.
 
 exit status:
-  0    the batch Succeeded (status, documents, batches, cancel, translate, demo: the command worked)
-  1    the batch Failed (every document failed)
-  2    usage error (bad arguments, no endpoint or key; translate: unreadable FILE, OUT exists, API version
-       without single-document translation)
+  0    the batch Succeeded (status, documents, batches, cancel, start, translate, demo: the command worked)
+  1    the batch Failed (every document failed); never anything else
+  2    usage error (bad arguments, impossible ids, no endpoint or key; translate: unreadable FILE, OUT
+       exists, API version without single-document translation)
   3    the batch failed validation (ValidationFailed)
   4    the batch was Canceled
   5    timed out waiting (--timeout)
   6    the service or the connection failed (not found, wrong key, unreachable, ...)
+  70   a bug in doctrans (please report it); no traceback is printed
   130  interrupted (Ctrl-C)
+  A closed output pipe (doctrans wait ID | head -1) ends quietly with the command's own status.
 
 Start with `doctrans demo`: it runs everything against an in-process emulator, with no account.
 """
@@ -77,18 +86,61 @@ def _status(text: str) -> Status:
     return status
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+def _number(text: str, low: float, *, inclusive: bool, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < low or (value == low and not inclusive):
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (a timeout)."""
+    return _number(text, 0, inclusive=False, what="a number of seconds greater than 0")
+
+
+def _duration(text: str) -> float:
+    """A finite number of seconds, 0 or more (how long the demo's batch runs)."""
+    return _number(text, 0, inclusive=True, what="a number of seconds, 0 or more")
+
+
+def _whole(text: str, low: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if value < low:
+        raise argparse.ArgumentTypeError(f"expected a whole number, {low} or more, got {text!r}")
     return value
 
 
 def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+    return _whole(text, 0)
+
+
+def _positive_count(text: str) -> int:
+    return _whole(text, 1)
+
+
+def _batch_id(text: str) -> str:
+    try:
+        return check_id(text)
+    except ValueError as impossible:
+        raise argparse.ArgumentTypeError(f"not a batch id: {impossible}") from None
+
+
+def _language(text: str) -> str:
+    if not text or any(character.isspace() or not character.isprintable() for character in text):
+        raise argparse.ArgumentTypeError(f"expected a language code such as fr or zh-Hans, got {text!r}")
+    return text
+
+
+def _url(text: str) -> str:
+    if not text.startswith(("https://", "http://")):
+        raise argparse.ArgumentTypeError(f"expected an http(s) URL (a container SAS URL), got {text!r}")
+    return text
 
 
 def _add_globals(parser: argparse.ArgumentParser) -> None:
@@ -100,32 +152,64 @@ def _add_globals(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--key", help="the resource's subscription key (default: $DOCTRANS_KEY)")
     group.add_argument("--region", help="the resource's region, for regional keys (default: $DOCTRANS_REGION)")
     group.add_argument(
+        "--credential",
+        choices=["key", "azure"],
+        help="key: the subscription key (the default); azure: an Entra ID token from azure-identity's "
+        "DefaultAzureCredential, no key needed (default: $DOCTRANS_CREDENTIAL)",
+    )
+    group.add_argument(
         "--api-version",
         choices=[v.value for v in ApiVersion],
         help="API version to speak (default: $DOCTRANS_API_VERSION, else the client's default)",
     )
     parser.add_argument("--plain", action="store_true", help="plain text output even on a terminal (no rich)")
+    parser.add_argument("--version", action="version", version=f"doctrans {__version__}")
 
 
 def _add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable JSON output")
 
 
+def _add_languages(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--to", required=True, type=_language, dest="target_language", metavar="LANG", help="target language"
+    )
+    parser.add_argument(
+        "--from", type=_language, dest="source_language", metavar="LANG", help="source language (default: detect)"
+    )
+
+
+def _add_id(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("batch_id", metavar="ID", type=_batch_id, help="the batch's id")
+
+
 def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     status = commands.add_parser("status", help="show a batch's status")
-    status.add_argument("batch_id", metavar="ID")
+    _add_id(status)
     _add_json(status)
 
     documents = commands.add_parser("documents", help="list a batch's documents")
-    documents.add_argument("batch_id", metavar="ID")
+    _add_id(documents)
     documents.add_argument(
         "--status", type=_status, action="append", dest="statuses", metavar="S", help="only this status (repeatable)"
     )
     _add_json(documents)
 
     wait = commands.add_parser("wait", help="wait for a batch to finish, with progress; exit status says how it ended")
-    wait.add_argument("batch_id", metavar="ID")
-    wait.add_argument("--timeout", type=_positive, metavar="S", help="give up after S seconds (exit 5)")
+    _add_id(wait)
+    wait.add_argument("--timeout", type=_seconds, metavar="S", help="give up after S seconds (exit 5)")
+    wait.add_argument("--json", action="store_true", help="no progress: print the final status as JSON")
+
+    start = commands.add_parser(
+        "start", help="start a batch: translate every document of a source container into a target container"
+    )
+    start.add_argument("--source", required=True, type=_url, metavar="URL", help="the source container's SAS URL")
+    start.add_argument("--target", required=True, type=_url, metavar="URL", help="the target container's SAS URL")
+    _add_languages(start)
+    start.add_argument("--category", metavar="C", help="custom translator category")
+    start.add_argument("--wait", action="store_true", help="then wait for it as `doctrans wait` does")
+    start.add_argument("--timeout", type=_seconds, metavar="S", help="with --wait: give up after S seconds (exit 5)")
+    start.add_argument("--json", action="store_true", help='print {"id": ...} (with --wait: the final status)')
 
     batches = commands.add_parser("batches", help="list the resource's batches")
     batches.add_argument("--status", type=_status, action="append", dest="statuses", metavar="S")
@@ -133,7 +217,8 @@ def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     _add_json(batches)
 
     cancel = commands.add_parser("cancel", help="ask the service to cancel a batch")
-    cancel.add_argument("batch_id", metavar="ID")
+    _add_id(cancel)
+    _add_json(cancel)
 
     translate = commands.add_parser(
         "translate",
@@ -141,8 +226,7 @@ def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         description="Translate FILE synchronously (up to 10 MB) and write the translated document.",
     )
     translate.add_argument("file", type=Path, metavar="FILE", help="the document; its extension gives the format")
-    translate.add_argument("--to", required=True, dest="target_language", metavar="LANG", help="target language")
-    translate.add_argument("--from", dest="source_language", metavar="LANG", help="source language (default: detect)")
+    _add_languages(translate)
     translate.add_argument(
         "-o",
         "--output",
@@ -153,14 +237,17 @@ def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "--glossary", type=Path, action="append", default=[], metavar="FILE", help="a glossary (repeatable)"
     )
     translate.add_argument("--category", metavar="C", help="custom translator category")
+    translate.add_argument(
+        "--content-type", metavar="TYPE", help="FILE's media type when its name does not tell (e.g. text/plain)"
+    )
     translate.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
 
     # The emulator's own parser reads everything after the word, so its --help and options stay its own.
     commands.add_parser("emulator", add_help=False, help="run the local emulator (options: doctrans emulator --help)")
 
     demo = commands.add_parser("demo", help="start an in-process emulator, submit a batch and wait on it")
-    demo.add_argument("--documents", type=_count, default=36, help="documents in the batch (default 36)")
-    demo.add_argument("--seconds", type=float, default=10.0, help="how long the batch runs (default 10)")
+    demo.add_argument("--documents", type=_positive_count, default=36, help="documents in the batch (default 36)")
+    demo.add_argument("--seconds", type=_duration, default=10.0, help="how long the batch runs (default 10)")
     demo.add_argument("--failures", type=_count, help="documents that fail (default: about one in nine)")
 
 
@@ -180,22 +267,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 @attrs.frozen
 class Connection:
-    """Where and how to reach the service. The key is kept out of the repr, so no log or traceback shows it."""
+    """Where and how to reach the service. The key is kept out of the repr, so no log or traceback shows it.
+
+    ``key`` is ``None`` with ``credential="azure"`` (a token from azure-identity instead).
+    """
 
     endpoint: str
-    key: str = attrs.field(repr=False)
+    key: str | None = attrs.field(repr=False)
     region: str | None
     api_version: str | None
+    credential: str = "key"
 
 
 def connection_of(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Connection:
-    """The connection the options and environment name; ``ValueError`` says what is missing."""
+    """The connection the options and environment name; ``ValueError`` says what is missing or wrong."""
     env: Mapping[str, str] = os.environ if environ is None else environ
     values: dict[str, str | None] = {
-        name: getattr(args, name) or env.get(variable) or None for name, variable in ENVIRONMENT.items()
+        name: getattr(args, name, None) or env.get(variable) or None for name, variable in ENVIRONMENT.items()
     }
-    endpoint, key = values["endpoint"], values["key"]
-    if endpoint is None or key is None:
-        missing = [f"--{name} or ${ENVIRONMENT[name]}" for name in ("endpoint", "key") if values[name] is None]
+    credential = values["credential"] or "key"
+    if credential not in ("key", "azure"):
+        raise ValueError(f"${ENVIRONMENT['credential']} must be 'key' or 'azure', got {credential!r}")
+    if credential == "azure" and getattr(args, "key", None):
+        raise ValueError("pass either --key or --credential azure, not both")
+    needed = ("endpoint", "key") if credential == "key" else ("endpoint",)
+    missing = [f"--{name} or ${ENVIRONMENT[name]}" for name in needed if values[name] is None]
+    if missing:
         raise ValueError(f"no service given: pass {' and '.join(missing)} (or try `doctrans demo`)")
-    return Connection(endpoint, key, values["region"], values["api_version"])
+    endpoint = values["endpoint"]
+    assert endpoint is not None
+    _check_origin(endpoint)
+    key = values["key"] if credential == "key" else None
+    return Connection(endpoint, key, values["region"], values["api_version"], credential)
+
+
+def _check_origin(endpoint: str) -> None:
+    # The library takes a path prefix (a proxy); on the command line a path is a pasted operation URL.
+    try:
+        parts = urlsplit(endpoint)
+    except ValueError:
+        return  # the client says what is wrong with it
+    if parts.path.strip("/") and parts.scheme in ("http", "https") and parts.netloc:
+        raise ValueError(
+            f"--endpoint must be the resource's origin, without a path: give {parts.scheme}://{parts.netloc} "
+            f"(not {endpoint})"
+        )

@@ -2,12 +2,18 @@
 
 ``rich`` is an optional extra: it is imported only when a terminal asks for it, so the library (and the plain
 output) works without it.
+
+Text from the service is untrusted: every line and cell is shown through :func:`printable` (control, format and
+separator characters become visible escapes, so no escape sequence reaches the terminal) after the key is
+redacted, and rich is never asked to read markup in it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -17,6 +23,7 @@ import cattrs
 
 from doctrans_async._clock import Clock, SystemClock
 from doctrans_async._models import BatchStatus, DocumentStatus, StatusSummary
+from doctrans_async._redact import Redactor
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,6 +37,7 @@ __all__ = [
     "RichRenderer",
     "document_row",
     "make_renderer",
+    "printable",
     "summary_rows",
     "to_json",
 ]
@@ -39,9 +47,31 @@ _json = cattrs.Converter()
 _json.register_unstructure_hook(datetime, datetime.isoformat)
 
 
-def to_json(value: Any) -> str:
-    """``value`` (a model, or a list of them) as one line of JSON, with snake_case keys."""
-    return json.dumps(_json.unstructure(value))
+def to_json(value: Any, redactor: Redactor | None = None) -> str:
+    """``value`` (a model, or a list of them) as one line of JSON, with snake_case keys, the secrets ``redactor``
+    knows replaced. ASCII only: every other character, and every control character, is a JSON escape."""
+    plain = _json.unstructure(value)
+    return json.dumps(redactor.value(plain) if redactor is not None else plain)
+
+
+# Categories that can move the cursor, retitle the window, reorder text (bidi overrides) or break a line:
+# C0/C1 controls, format characters, lone surrogates (unencodable), line and paragraph separators.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_MAYBE_HIDDEN = re.compile(r"[^\x20-\x7e]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    character = match.group()
+    if unicodedata.category(character) not in _HIDDEN_CATEGORIES:
+        return character
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal: control, format and separator characters (ESC, CR, newline, bidi
+    overrides, ...) written as visible escapes such as ``\\x1b``, everything else kept."""
+    return _MAYBE_HIDDEN.sub(_escape, text)
 
 
 # --- what is shown ---------------------------------------------------------------------------------------
@@ -98,13 +128,28 @@ class ProgressDisplay(Protocol):
 
 
 class Renderer(Protocol):
-    """Where the CLI's human-readable output goes."""
+    """Where the CLI's human-readable output goes: every text shown through :meth:`shown`."""
 
     live: bool
     """True when the output is an animated display (so polling faster is worth it)."""
 
+    redactor: Redactor
+    """The secrets that must never be shown (the key, once the command knows it)."""
+
+    def shown(self, text: str) -> str:
+        """``text`` as it may be shown: secrets redacted, then :func:`printable`."""
+
+    def error(self, text: str) -> None:
+        """Tell the user what went wrong, on stderr."""
+
+    def warning(self, text: str) -> None:
+        """Tell the user about something that did not stop the command, on stderr."""
+
     def line(self, text: str = "") -> None:
-        """Print a line of text."""
+        """Print one line of text (a line break in it is shown, not obeyed)."""
+
+    def lines(self, text: str) -> None:
+        """Print the lines of a text of ours, one by one."""
 
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """Print a table."""
@@ -116,9 +161,10 @@ class Renderer(Protocol):
 class _PlainProgress:
     """One line per change of the batch's status or counts, each stamped with the time waited so far."""
 
-    def __init__(self, out: IO[str], clock: Clock) -> None:
+    def __init__(self, out: IO[str], clock: Clock, shown: Callable[[str], str]) -> None:
         self._out = out
         self._clock = clock
+        self._shown = shown
         self._started = 0.0
         self._last: tuple[object, StatusSummary] | None = None
 
@@ -137,10 +183,38 @@ class _PlainProgress:
             return
         self._last = seen
         elapsed = self._clock.monotonic() - self._started
-        print(f"[{elapsed:6.1f}s] {status.status!s:<16} {counts(status.summary)}", file=self._out, flush=True)
+        line = f"[{elapsed:6.1f}s] {status.status!s:<16} {counts(status.summary)}"
+        print(self._shown(line), file=self._out, flush=True)
 
 
-class PlainRenderer:
+class _Shown:
+    """What every renderer shares: the redactor, and the messages on stderr."""
+
+    redactor = Redactor()
+
+    def shown(self, text: str) -> str:
+        """``text`` as it may be shown: secrets redacted, then :func:`printable`."""
+        return printable(self.redactor.text(text))
+
+    def error(self, text: str) -> None:
+        """Tell the user what went wrong, on stderr."""
+        print(f"doctrans: error: {self.shown(text)}", file=sys.stderr, flush=True)
+
+    def warning(self, text: str) -> None:
+        """Tell the user about something that did not stop the command, on stderr."""
+        print(f"doctrans: warning: {self.shown(text)}", file=sys.stderr, flush=True)
+
+    def line(self, text: str = "") -> None:
+        """Print one line of text."""
+        raise NotImplementedError
+
+    def lines(self, text: str) -> None:
+        """Print the lines of a text of ours, one by one."""
+        for line in text.splitlines():
+            self.line(line)
+
+
+class PlainRenderer(_Shown):
     """Plain text, no colours, no animation: for pipes, logs and terminals without rich."""
 
     live = False
@@ -155,11 +229,12 @@ class PlainRenderer:
         return self._out if self._out is not None else sys.stdout
 
     def line(self, text: str = "") -> None:
-        """Print a line of text."""
-        print(text, file=self.out, flush=True)
+        """Print one line of text."""
+        print(self.shown(text), file=self.out, flush=True)
 
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """Print a left-aligned table under its title."""
+        rows = [[self.shown(cell) for cell in row] for row in rows]
         widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows, strict=False)]
         self.line(title)
         # A key-value table has no header worth a line.
@@ -168,15 +243,16 @@ class PlainRenderer:
 
     def progress(self) -> ProgressDisplay:
         """Lines as the batch moves."""
-        return _PlainProgress(self.out, self._clock)
+        return _PlainProgress(self.out, self._clock, self.shown)
 
 
 class _RichProgress:
     """A live bar: documents finished of total, counts by outcome, elapsed time and the batch's status."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, shown: Callable[[str], str]) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        self._shown = shown
         self._progress: Progress = Progress(
             TextColumn("{task.fields[status]:<12}"),
             BarColumn(),
@@ -192,7 +268,7 @@ class _RichProgress:
 
     def __enter__(self) -> Callable[[BatchStatus], None]:
         self._progress.start()
-        self._task = self._progress.add_task("batch", total=None, status="…", success=0, failed=0, cancelled=0)
+        self._task = self._progress.add_task("batch", total=None, status="...", success=0, failed=0, cancelled=0)
         return self._show
 
     def __exit__(
@@ -201,20 +277,22 @@ class _RichProgress:
         self._progress.stop()
 
     def _show(self, status: BatchStatus) -> None:
+        from rich.markup import escape
+
         assert self._task is not None
         s = status.summary
         self._progress.update(
             self._task,
             total=s.total or None,
             completed=s.finished,
-            status=str(status.status),
+            status=escape(self._shown(str(status.status))),  # the column reads markup: the service's must not be
             success=s.success,
             failed=s.failed,
             cancelled=s.cancelled,
         )
 
 
-class RichRenderer:
+class RichRenderer(_Shown):
     """rich's tables and a live progress bar, for a terminal."""
 
     live = True
@@ -223,21 +301,22 @@ class RichRenderer:
         self._console = console
 
     def line(self, text: str = "") -> None:
-        """Print a line of text as is: no markup, no highlighting, no re-wrapping of preformatted lines."""
-        self._console.print(text, markup=False, highlight=False, soft_wrap=True)
+        """Print one line as is: no markup, no highlighting, no re-wrapping of preformatted lines."""
+        self._console.print(self.shown(text), markup=False, highlight=False, soft_wrap=True)
 
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        """Print a rich table."""
+        """Print a rich table; cells are Text, never markup (a '[link=...]' from the service stays text)."""
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(*columns, title=title, title_justify="left", show_header=any(columns))
+        table = Table(*columns, title=Text(self.shown(title)), title_justify="left", show_header=any(columns))
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(Text(self.shown(cell)) for cell in row))
         self._console.print(table)
 
     def progress(self) -> ProgressDisplay:
         """A live progress bar."""
-        return _RichProgress(self._console)
+        return _RichProgress(self._console, self.shown)
 
 
 def make_renderer(*, plain: bool, clock: Clock) -> Renderer:

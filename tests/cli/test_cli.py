@@ -303,7 +303,7 @@ async def test_translate_refuses_to_overwrite_without_force(emulator: Emulator, 
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("missing.txt", "cannot read"), ("data.unknownext", "cannot tell the document's format")],
+    [("missing.txt", "cannot read"), ("data.unknownext", "format from its name: pass --content-type")],
 )
 async def test_translate_unreadable_or_formatless_file_is_a_usage_error(
     emulator: Emulator, cli: Cli, tmp_path: Path, name: str, message: str
@@ -374,6 +374,7 @@ def test_exit_codes_are_the_documented_numbers() -> None:
         "CANCELED": 4,
         "TIMEOUT": 5,
         "SERVICE_ERROR": 6,
+        "INTERNAL_ERROR": 70,
         "INTERRUPTED": 130,
     }
 

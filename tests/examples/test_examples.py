@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+import yarl
 
 import doctrans_async as dt
 from doctrans_async.emulator import Emulator
@@ -94,8 +96,8 @@ class Backend:
         self.url = url
 
     async def get(self, path: str) -> tuple[int, str, aiohttp.ClientResponse]:
-        """GET ``path``: status, body text and the response (for headers)."""
-        async with self.session.get(self.url + path) as response:
+        """GET ``path`` (sent as written: '%2E%2E' is not made a dot step): status, body text and the response."""
+        async with self.session.get(yarl.URL(self.url + path, encoded=True)) as response:
             return response.status, await response.text(), response
 
 
@@ -143,6 +145,37 @@ async def test_backend_wait_times_out_with_504(emulator: Emulator, backend: Back
     assert status == 504
     assert json.loads(text)["last_status"]["id"] == batch_id
     assert (await backend.get(f"/batches/{batch_id}/wait?timeout=soon"))[0] == 400
+
+
+@pytest.mark.parametrize("timeout", ["-1", "nan", "NaN", "inf", "-inf", "abc", "", "1e999"])
+async def test_backend_wait_refuses_timeouts_that_are_not_seconds(
+    emulator: Emulator, backend: Backend, caplog: pytest.LogCaptureFixture, timeout: str
+) -> None:
+    """/wait?timeout= negative, NaN, infinite or not a number answers 400 at once: no 500, no logged traceback."""
+    batch_id = emulator.add_batch(documents=2, seconds=3600)
+    status, text, _ = await backend.get(f"/batches/{batch_id}/wait?timeout={timeout}")
+    assert (status, json.loads(text)) == (400, {"error": "timeout must be a number of seconds, 0 or more"})
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert emulator.requests == []
+
+
+async def test_backend_wait_timeout_zero_is_one_look(emulator: Emulator, backend: Backend) -> None:
+    """timeout=0 is a number of seconds: the batch is looked at and, not finished, answered with a 504."""
+    batch_id = emulator.add_batch(documents=2, seconds=3600)
+    assert (await backend.get(f"/batches/{batch_id}/wait?timeout=0"))[0] == 504
+
+
+@pytest.mark.parametrize("batch_id", ["%2E%2E", "a%20b", "a%3Fb"])
+@pytest.mark.parametrize("path", ["", "/documents", "/wait"])
+async def test_backend_impossible_id_is_400(
+    emulator: Emulator, backend: Backend, caplog: pytest.LogCaptureFixture, batch_id: str, path: str
+) -> None:
+    """An id the library refuses ('..', one with a space or '?') is the caller's 400, not a 500."""
+    status, text, _ = await backend.get(f"/batches/{batch_id}{path}")
+    assert status == 400
+    assert "an id cannot" in json.loads(text)["error"]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert emulator.requests == []
 
 
 @pytest.mark.parametrize("path", ["", "/documents", "/wait"])
@@ -219,6 +252,24 @@ async def test_worker_takes_ids_as_they_arrive(
     outcomes = await worker
     assert {o.batch_id for o in outcomes} == set(ids)
     assert all(o.status is not None and o.status.status is dt.Status.SUCCEEDED for o in outcomes)
+
+
+async def test_worker_keeps_going_past_an_impossible_id(
+    emulator: Emulator, emulated: dt.DocumentTranslationClient
+) -> None:
+    """An id the library refuses ('..') is that id's outcome (a ValueError); the worker waits on the others."""
+    good = [emulator.add_batch(documents=2, seconds=seconds) for seconds in (5, 1)]
+    queue: queue_worker.BatchQueue = asyncio.Queue()
+    for batch_id in [good[0], "..", "a/b", good[1], None]:
+        queue.put_nowait(batch_id)
+    outcomes = await queue_worker.work(emulated, queue, concurrency=2, report=lambda _: None)
+    by_id = {o.batch_id: o for o in outcomes}
+    assert set(by_id) == {*good, "..", "a/b"}
+    assert isinstance(by_id[".."].error, ValueError)
+    assert isinstance(by_id["a/b"].error, ValueError)
+    assert all(by_id[batch_id].status is not None for batch_id in good)
+    assert queue_worker.describe(by_id[".."]) == "..: ValueError: an id cannot be '..'"
+    assert queue.empty()
 
 
 async def test_worker_refuses_zero_concurrency(emulated: dt.DocumentTranslationClient) -> None:

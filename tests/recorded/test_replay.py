@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
+import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -245,15 +247,28 @@ async def test_gateway_401_is_typed_with_its_string_code(name: str) -> None:
 
 
 async def test_unknown_document_404_with_an_empty_body_is_typed() -> None:
-    """The real 404 of an unknown document has no body at all: still a NotFoundError, with the request id."""
-    async with replaying("js-2024-05-01-document-404-empty-body") as (replay, client):
-        batch_id = await client.start_translation(source_url="s", target_url="t", target_language="es")
-        assert batch_id == "e1f4b786-fc77-43e4-a31d-4b816f963718"
-        for index, document_id in [(1, "Foo Bar"), (2, " ")]:
-            with pytest.raises(dt.NotFoundError) as caught:
-                await client.get_document_status(batch_id, document_id)
-            assert (caught.value.status, caught.value.code) == (404, "NotFound")
-            assert caught.value.request_id == header(replay, index, "apim-request-id")
+    """The real 404 of an unknown document has no body at all: still a NotFoundError, with the request id.
+
+    The recording asked for the ids 'Foo Bar' and ' ', which this client refuses before sending (an id with
+    whitespace cannot be one); the recorded answers are replayed for an unknown id it does send."""
+    cassette = copy.deepcopy(load("js-2024-05-01-document-404-empty-body"))
+    for entry in cassette["entries"][1:3]:
+        entry["uri"] = re.sub(r"/documents/[^?]*", "/documents/unknown-document", entry["uri"])
+    async with Replay(cassette) as replay:
+        async with dt.DocumentTranslationClient(
+            replay.endpoint, key="recorded-key", api_version=cassette["api_version"], retry=None
+        ) as client:
+            batch_id = await client.start_translation(source_url="s", target_url="t", target_language="es")
+            assert batch_id == "e1f4b786-fc77-43e4-a31d-4b816f963718"
+            for refused in ("Foo Bar", " "):
+                with pytest.raises(ValueError, match="whitespace"):
+                    await client.get_document_status(batch_id, refused)
+            for index in (1, 2):
+                with pytest.raises(dt.NotFoundError) as caught:
+                    await client.get_document_status(batch_id, "unknown-document")
+                assert (caught.value.status, caught.value.code) == (404, "NotFound")
+                assert caught.value.request_id == header(replay, index, "apim-request-id")
+        replay.check_done()
 
 
 # --- single documents ---------------------------------------------------------------------------------------
