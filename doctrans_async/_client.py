@@ -1,37 +1,24 @@
-"""The client: the public calls, each one straight loop over the sans-I/O core and a transport.
+"""The client: configuration and the public calls, each a few lines over the rest.
 
 A request's path: a public call builds its :class:`Request` (:class:`~doctrans_async._sansio.Endpoint`) and its
-one :class:`Deadline` (from ``timeout=``); :meth:`DocumentTranslationClient._call` sends it through the
-:class:`Transport` until the retry policy is satisfied and parses the response (``_sansio.parse_*``); listings
-loop ``_call`` over a :class:`Cursor`, polls over a :class:`PollSchedule`. A deadline that cuts a call short
-becomes that call's public timeout error here, and only here.
+one :class:`Deadline` (from ``timeout=``); :class:`~doctrans_async._pipeline.Pipeline` sends it through the
+:class:`Transport`, retries while the policy allows and parses the response (``_sansio.parse_*``); listings
+loop over a :class:`~doctrans_async._paging.Cursor` (:func:`~doctrans_async._paging.pages`), polls over a
+:class:`~doctrans_async._polling.PollSchedule` (:func:`~doctrans_async._polling.watch`). Calls go one way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
-import logging
-import time
-from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, Unpack
 
 from doctrans_async._auth import AsyncTokenCredential, KeyLike, make_auth
-from doctrans_async._clock import Clock, Deadline, DeadlineReached, SystemClock, positive_seconds
-from doctrans_async._errors import (
-    ClientClosedError,
-    DocumentTranslationError,
-    ListingTimeoutError,
-    MalformedResponseError,
-    OperationTimeoutError,
-    PollingTimeoutError,
-    ServiceError,
-    TransportError,
-)
-from doctrans_async._events import Event, EventHook, PollEvent, RequestEvent, RetryEvent, reported
-from doctrans_async._fanout import outcomes_as_completed
+from doctrans_async._clock import Clock, Deadline, SystemClock, positive_seconds
+from doctrans_async._errors import ClientClosedError
+from doctrans_async._events import Event, EventHook, reported
+from doctrans_async._fanout import outcomes_as_completed, outcomes_in_order
 from doctrans_async._models import (
     BatchOutcome,
     BatchPage,
@@ -44,17 +31,15 @@ from doctrans_async._models import (
     TranslationInput,
     TranslationTarget,
 )
-from doctrans_async._paging import Cursor, P, first_request_for_resume
-from doctrans_async._polling import PollPolicy, PollSchedule, StatusCallback
+from doctrans_async._paging import ListOptions, listing
+from doctrans_async._pipeline import Pipeline
+from doctrans_async._polling import PollPolicy, StatusCallback, wait, watch
 from doctrans_async._redact import Secrets
-from doctrans_async._retry import RetryPolicy, may_resend, retry_wait
+from doctrans_async._retry import RetryPolicy
 from doctrans_async._sansio import (
     Endpoint,
-    ListQuery,
     Request,
-    Response,
     parse_batch_page,
-    parse_batch_poll,
     parse_batch_status,
     parse_document_page,
     parse_document_status,
@@ -62,10 +47,9 @@ from doctrans_async._sansio import (
     parse_started_batch_id,
     parse_storage_sources,
     parse_translated_document,
-    request_id_of,
     start_translation_body,
 )
-from doctrans_async._transport import USER_AGENT, AiohttpTransport, Transport
+from doctrans_async._transport import PLAIN_HEADERS, AiohttpTransport, Transport
 from doctrans_async._upload import DocumentSource, document_part
 from doctrans_async._versions import ApiVersion
 
@@ -74,21 +58,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DocumentTranslationClient", "ListOptions"]
 
-T = TypeVar("T")
 ItemT = TypeVar("ItemT", covariant=True)
-logger = logging.getLogger("doctrans_async")
 
 _DEFAULT_RETRY = RetryPolicy()
-Parse = Callable[[Request, Response, datetime], T]
-
-
-class ListOptions(ListQuery, total=False):
-    """The keywords of every listing: :class:`~doctrans_async._sansio.ListQuery`'s, plus where to resume from
-    (a page's ``next_link``, which holds every other parameter already) and the listing's ``timeout`` (seconds,
-    the whole listing, never overslept: past it, :class:`ListingTimeoutError` carries the link to resume from)."""
-
-    resume_from: str | None
-    timeout: float | None
 
 
 class DocumentTranslationClient:
@@ -141,35 +113,25 @@ class DocumentTranslationClient:
         on_event: EventHook | None = None,
     ) -> None:
         self._endpoint = Endpoint(endpoint, _version(api_version))
-        self._retry = retry
         self._poll = poll if poll is not None else PollPolicy()
         self._max_pages = max_pages
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._region = region
         self._on_event = on_event
-        self._closed = False
-        self._secrets = Secrets()
-        version = self._endpoint.version
-        self._parse_documents = functools.partial(parse_document_page, version=version)
-        self._parse_batches = functools.partial(parse_batch_page, version=version)
+        secrets = Secrets()
         positive_seconds("request_timeout", request_timeout)
         if transport is None:
-            plain = {"Accept": "application/json", "User-Agent": USER_AGENT}
             auth = make_auth(
-                key, credential, region=region, base=plain, clock=self._clock, token_timeout=request_timeout
+                key, credential, region=region, base=PLAIN_HEADERS, clock=self._clock, token_timeout=request_timeout
             )
             transport = AiohttpTransport(
-                auth=auth,
-                endpoint=self._endpoint.url,
-                plain_headers=plain,
-                session=session,
-                request_timeout=request_timeout,
-                secrets=self._secrets,
+                auth, self._endpoint.url, session=session, request_timeout=request_timeout, secrets=secrets
             )
-        self._transport = transport
+        self._pipeline = Pipeline(transport, retry=retry, clock=self._clock, on_event=on_event, secrets=secrets)
+        self._once = self._pipeline.once
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
+        state = "closed" if self._pipeline.closed else "open"
         return (
             f"DocumentTranslationClient(endpoint={self._endpoint.url!r}, "
             f"api_version={self._endpoint.version.value!r}, region={self._region!r}, state={state!r})"
@@ -185,8 +147,11 @@ class DocumentTranslationClient:
         """The API version this client speaks."""
         return self._endpoint.version
 
+    def _emit(self, event: Event) -> None:
+        self._pipeline.emit(event)
+
     async def __aenter__(self) -> Self:
-        if self._closed:
+        if self._pipeline.closed:
             raise ClientClosedError("this DocumentTranslationClient is closed")
         return self
 
@@ -195,87 +160,8 @@ class DocumentTranslationClient:
 
     async def close(self) -> None:
         """Close the client and the session it owns (a borrowed session is left open). Idempotent."""
-        self._closed = True
-        await self._transport.close()
-
-    # --- one request: send, retry, parse ---------------------------------------------------------------------
-
-    def _emit(self, event: Event) -> None:
-        if self._on_event is not None:
-            self._on_event(self._secrets.redactor.value(event))
-
-    @contextlib.contextmanager
-    def _redacting(self) -> Iterator[None]:
-        """Every library error leaving the block is redacted in place: no credential the client holds is in any
-        of its texts (servers echo keys and tokens in bodies, headers and links). Wraps each way an error
-        reaches the caller: each attempt (its error is logged and reported on retry), the listing and poll
-        loops (a refused next link, a timeout's last status)."""
-        try:
-            yield
-        except DocumentTranslationError as error:
-            self._secrets.redactor.error(error)
-            raise
-
-    async def _send(self, request: Request, deadline: Deadline) -> Response:
-        if self._on_event is None:
-            return await self._transport.send(request, deadline)
-        started = time.perf_counter()
-        try:
-            response = await self._transport.send(request, deadline)
-        except (TransportError, DeadlineReached) as exc:
-            failure = exc.error if isinstance(exc, DeadlineReached) else exc
-            self._emit(
-                RequestEvent(request.method, request.url, None, None, time.perf_counter() - started, str(failure))
-            )
-            raise
-        elapsed = time.perf_counter() - started
-        self._emit(RequestEvent(request.method, request.url, response.status, request_id_of(response.headers), elapsed))
-        return response
-
-    async def _call(self, request: Request, deadline: Deadline, parse: Parse[T]) -> T:
-        """``parse`` of ``request``'s response, sent again while the retry policy (and the deadline) allow."""
-        if self._closed:
-            raise ClientClosedError("this DocumentTranslationClient is closed")
-        if deadline.expired():  # timeout=0, or a listing's time spent between pages: nothing is sent
-            raise DeadlineReached(None)
-        started = self._clock.monotonic()
-        waits = None
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                with self._redacting():
-                    response = await self._send(request, deadline)
-                    if logger.isEnabledFor(logging.DEBUG):
-                        url = self._secrets.redactor.text(request.url)
-                        logger.debug("%s %s -> %d (%d bytes)", request.method, url, response.status, len(response.body))
-                    return parse(request, response, self._clock.utcnow())
-            except (ServiceError, TransportError, MalformedResponseError) as error:
-                if self._retry is None or not may_resend(request, error):
-                    raise
-                waits = waits if waits is not None else self._retry.backoff_waits()
-                elapsed = self._clock.monotonic() - started
-                wait = retry_wait(self._retry, error, attempt=attempt, elapsed=elapsed, backoff_wait=next(waits))
-                if wait is None:
-                    raise
-                if not deadline.allows(wait):
-                    raise DeadlineReached(error) from error
-                logger.debug("retry %d after %.3fs: %s", attempt, wait, error)
-                hinted = isinstance(error, ServiceError) and error.retry_after is not None
-                self._emit(
-                    RetryEvent(
-                        request.method, request.url, attempt, wait, "retry-after" if hinted else "backoff", error
-                    )
-                )
-            await self._clock.sleep(wait)
-
-    async def _once(self, request: Request, parse: Parse[T], timeout: float | None) -> T:
-        try:
-            return await self._call(request, Deadline.after(self._clock, timeout), parse)
-        except DeadlineReached as reached:
-            raise OperationTimeoutError(f"{request} did not complete within {timeout:g}s") from reached.error
-
-    # --- operations ------------------------------------------------------------------------------------------
+        self._pipeline.closed = True
+        await self._pipeline.transport.close()
 
     @reported("get_status")
     async def get_status(self, batch_id: str, *, timeout: float | None = None) -> BatchStatus:
@@ -309,17 +195,14 @@ class DocumentTranslationClient:
     ) -> str:
         """Start a batch and return its id.
 
-        Either pass ``inputs`` (one :class:`TranslationInput`, several, or a raw request body dict sent as
-        given), or the simple form: ``source_url``, ``target_url`` and ``target_language`` (plus optionally
-        ``source_language``, ``category``, the ``prefix``/``suffix`` name filters, ``storage_type``,
-        ``glossaries`` and a custom model's ``deployment_name``) for one source into one target.
-        ``translate_text_within_image`` applies to the whole batch. Options the API version lacks
-        (``deployment_name``, ``translate_text_within_image``: 2026-03-01 on) raise
-        :class:`UnsupportedOperationError` before any request.
-
-        The POST is retried only where that cannot start a second batch: when the connection was never made,
-        or the service refused it with 429/503 and a ``Retry-After``. Any other failure is raised, and the
-        caller should check (``list_batches``) before starting again.
+        Pass ``inputs`` (one :class:`TranslationInput`, several, or a raw request body dict sent as given), or
+        the simple form: ``source_url``, ``target_url``, ``target_language`` and optionally ``source_language``,
+        ``category``, the ``prefix``/``suffix`` name filters, ``storage_type``, ``glossaries`` and a custom
+        model's ``deployment_name``. ``translate_text_within_image`` applies to the whole batch. Options the
+        API version lacks (2026-03-01 on: ``deployment_name``, ``translate_text_within_image``) raise
+        :class:`UnsupportedOperationError` before any request. The POST is retried only where that cannot
+        start a second batch (connection never made; 429/503 with a ``Retry-After``); after any other failure,
+        check ``list_batches`` before starting again.
         """
         target = TranslationTarget(
             target_url or "", target_language or "", category, glossaries, deployment_name=deployment_name
@@ -372,16 +255,13 @@ class DocumentTranslationClient:
     ) -> bytes:
         """Translate one document synchronously and return the translated document's bytes (2024-05-01 on).
 
-        ``document`` is bytes, a path, or a binary file open for reading; files are streamed, never read whole
-        into memory. Its content type is ``content_type`` or guessed from ``filename`` (or the path's name).
-        ``glossaries`` are glossary files (bytes, paths or open files; bytes need a path-like name to guess the
-        format from, so pass paths or files there). Older API versions raise
-        :class:`UnsupportedOperationError` before any request. Retried only where the document cannot have
-        been translated twice (connection never made; 429/503 with ``Retry-After``).
-
-        ``request_timeout`` (seconds) bounds each attempt's upload and translation, in place of the client's:
-        a large document may need longer. ``timeout`` bounds the whole call, as everywhere.
-        ``deployment_name`` (a custom model) and ``translate_text_within_image`` need API 2026-03-01.
+        ``document`` and ``glossaries`` are bytes, paths or binary files open for reading, streamed, never read
+        whole. The content type is ``content_type`` or guessed from ``filename`` (or the path's name; so pass
+        glossaries as paths or files). Retried only where the document cannot have been translated twice
+        (connection never made; 429/503 with ``Retry-After``). ``request_timeout`` (seconds) bounds each
+        attempt, in place of the client's (a large document may need longer); ``timeout`` the whole call.
+        ``deployment_name`` (a custom model) and ``translate_text_within_image`` need API 2026-03-01; what the
+        API version lacks raises :class:`UnsupportedOperationError` before any request.
         """
         parts = [document_part("document", document, content_type, filename)]
         parts.extend(document_part("glossary", glossary, None, None) for glossary in glossaries)
@@ -399,8 +279,6 @@ class DocumentTranslationClient:
             request = Request(request.method, request.url, parts=request.parts, timeout=limit)
         return await self._once(request, parse_translated_document, timeout)
 
-    # --- listings --------------------------------------------------------------------------------------------
-
     def iter_document_pages(self, batch_id: str, **options: Unpack[ListOptions]) -> AsyncGenerator[DocumentPage, None]:
         """Yield the pages of batch ``batch_id``'s document listing, as the service pages it.
 
@@ -414,7 +292,8 @@ class DocumentTranslationClient:
         ``timeout`` (seconds) is a deadline for the whole listing, never overslept: past it,
         :class:`ListingTimeoutError` is raised, with the ``next_link`` to resume from.
         """
-        return self._listing(lambda query: self._endpoint.documents(batch_id, **query), self._parse_documents, options)
+        first_of = functools.partial(self._endpoint.documents, batch_id)
+        return listing(self._pipeline, self._endpoint, first_of, parse_document_page, options, self._max_pages)
 
     def list_documents(self, batch_id: str, **options: Unpack[ListOptions]) -> AsyncGenerator[DocumentStatus, None]:
         """Yield the status of every document of batch ``batch_id``, each exactly once, across all pages.
@@ -425,76 +304,21 @@ class DocumentTranslationClient:
 
     def iter_batch_pages(self, **options: Unpack[ListOptions]) -> AsyncGenerator[BatchPage, None]:
         """Yield the pages of the listing of all batches; arguments as for :meth:`iter_document_pages`."""
-        return self._listing(lambda query: self._endpoint.batches(**query), self._parse_batches, options)
+        first_of = self._endpoint.batches
+        return listing(self._pipeline, self._endpoint, first_of, parse_batch_page, options, self._max_pages)
 
     def list_batches(self, **options: Unpack[ListOptions]) -> AsyncGenerator[BatchStatus, None]:
         """Yield the status of every batch of the resource, each once; arguments as for
         :meth:`iter_document_pages`."""
         return _items(self.iter_batch_pages(**options))
 
-    def _listing(
-        self, first_of: Callable[[ListQuery], Request], parse: Parse[P], options: ListOptions
-    ) -> AsyncGenerator[P, None]:
-        resume_from = options.pop("resume_from", None)
-        deadline = Deadline.after(self._clock, options.pop("timeout", None))
-        seen: set[str] = set()
-        if resume_from is None:
-            first = first_of(options)
-        elif any(value is not None for value in options.values()):
-            raise ValueError("resume_from carries the listing's parameters already; pass no others")
-        else:
-            first = first_request_for_resume(self._endpoint, resume_from, seen)
-        cursor = Cursor[P](self._endpoint, first, top=options.get("top"), max_pages=self._max_pages, seen=seen)
-        return self._pages(cursor, parse, deadline)
-
-    async def _pages(self, cursor: Cursor[P], parse: Parse[P], deadline: Deadline) -> AsyncGenerator[P, None]:
-        with self._redacting():
-            while (request := cursor.request) is not None:
-                try:
-                    page = await self._call(request, deadline, parse)
-                except DeadlineReached as reached:
-                    cut = f" while fetching a page ({reached.error})" if reached.error is not None else ""
-                    raise ListingTimeoutError(
-                        f"the listing's deadline passed{cut}; resume from next_link", next_link=request.url
-                    ) from reached.error
-                yield cursor.receive(page)
-
-    # --- polling ---------------------------------------------------------------------------------------------
-
     def watch(self, batch_id: str, *, timeout: float | None = None) -> AsyncGenerator[BatchStatus, None]:
         """Yield each status of batch ``batch_id`` as it is polled; the terminal status is the last one.
 
         Polls as :meth:`wait_for_completion` does; raises :class:`PollingTimeoutError` after ``timeout`` seconds.
         """
-        return self._watch(self._endpoint.batch_status(batch_id), Deadline.after(self._clock, timeout))
-
-    async def _watch(self, request: Request, deadline: Deadline) -> AsyncGenerator[BatchStatus, None]:
-        schedule = PollSchedule(self._poll, self._clock.monotonic())
-        last: BatchStatus | None = None
-        with self._redacting():
-            while True:
-                try:
-                    status, retry_after = await self._call(request, deadline, parse_batch_poll)
-                except DeadlineReached as reached:
-                    cut = f" while polling ({reached.error})" if reached.error is not None else ""
-                    raise PollingTimeoutError(
-                        f"the deadline of {deadline.seconds:g}s passed{cut}", last_status=last
-                    ) from reached.error
-                last = status
-                yield status
-                if status.is_terminal:
-                    return
-                wait = schedule.next_wait(status, retry_after=retry_after, now=self._clock.monotonic())
-                if logger.isEnabledFor(logging.DEBUG):
-                    shown = self._secrets.redactor.value((status.id, status.status))
-                    logger.debug("batch %s is %s; next poll in %.3fs (%s)", *shown, wait, schedule.reason)
-                self._emit(PollEvent(status.id, status.status, wait, schedule.reason))
-                if not deadline.allows(wait):
-                    await self._clock.sleep(deadline.remaining() or 0.0)
-                    raise PollingTimeoutError(
-                        f"batch {status.id} was still {status.status} after {deadline.seconds:g}s", last_status=status
-                    )
-                await self._clock.sleep(wait)
+        deadline = Deadline.after(self._clock, timeout)
+        return watch(self._pipeline, self._endpoint.batch_status(batch_id), deadline, self._poll)
 
     async def wait_for_completion(
         self, batch_id: str, *, timeout: float | None = None, on_status: StatusCallback | None = None
@@ -511,14 +335,7 @@ class DocumentTranslationClient:
 
     @reported("wait_for_completion")  # here, so each wait of wait_all/as_completed is reported as its own call
     async def _wait(self, batch_id: str, deadline: Deadline, on_status: StatusCallback | None = None) -> BatchStatus:
-        statuses = self._watch(self._endpoint.batch_status(batch_id), deadline)
-        final = None
-        async with contextlib.aclosing(statuses):
-            async for final in statuses:
-                if on_status is not None and inspect.isawaitable(result := on_status(final)):
-                    await result
-        assert final is not None, "a status stream ends only after yielding a terminal status"
-        return final
+        return await wait(self._pipeline, self._endpoint.batch_status(batch_id), deadline, self._poll, on_status)
 
     def as_completed(
         self, batch_ids: Iterable[str], *, concurrency: int = 10, timeout: float | None = None
@@ -539,11 +356,8 @@ class DocumentTranslationClient:
         self, batch_ids: Iterable[str], *, concurrency: int = 10, timeout: float | None = None
     ) -> list[BatchOutcome]:
         """Wait on every batch of ``batch_ids`` (as :meth:`as_completed`) and return the outcomes in their order."""
-        ordered = list(batch_ids)
-        outcomes = self.as_completed(dict.fromkeys(ordered), concurrency=concurrency, timeout=timeout)
-        async with contextlib.aclosing(outcomes):
-            done = {outcome.batch_id: outcome async for outcome in outcomes}
-        return [done[batch_id] for batch_id in ordered]
+        deadline = Deadline.after(self._clock, timeout)
+        return await outcomes_in_order(batch_ids, lambda batch_id: self._wait(batch_id, deadline), concurrency)
 
 
 class _Page(Protocol[ItemT]):

@@ -90,6 +90,8 @@ EventHook = Callable[[Event], object]
 class _Reporting(Protocol):
     _on_event: EventHook | None
 
+    def _emit(self, event: Event) -> None: ...
+
 
 S = TypeVar("S", bound=_Reporting)
 P = ParamSpec("P")
@@ -113,9 +115,9 @@ def reported(
 
         @functools.wraps(method)
         async def call(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-            hook = self._on_event
-            if hook is None:
+            if self._on_event is None:
                 return await method(self, *args, **kwargs)
+            hook = self._emit  # redacted, as every event is
             batch_id = (args[0] if args else kwargs.get("batch_id")) if takes_batch_id else None
             batch_id = batch_id if isinstance(batch_id, str) else None
             hook(CallEvent(name, "start", batch_id))

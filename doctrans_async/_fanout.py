@@ -7,12 +7,13 @@ or hides the others. An exception that is not the library's (a bug, a callback r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 
 from doctrans_async._errors import DocumentTranslationError
 from doctrans_async._models import BatchOutcome, BatchStatus
 
-__all__ = ["outcomes_as_completed"]
+__all__ = ["outcomes_as_completed", "outcomes_in_order"]
 
 
 async def outcomes_as_completed(
@@ -45,3 +46,15 @@ async def outcomes_as_completed(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def outcomes_in_order(
+    batch_ids: Iterable[str], wait: Callable[[str], Awaitable[BatchStatus]], concurrency: int
+) -> list[BatchOutcome]:
+    """Every batch's outcome (as :func:`outcomes_as_completed`), in the order of ``batch_ids``; an id given
+    twice is waited on once."""
+    ordered = list(batch_ids)
+    outcomes = outcomes_as_completed(dict.fromkeys(ordered), wait, concurrency=concurrency)
+    async with contextlib.aclosing(outcomes):
+        done = {outcome.batch_id: outcome async for outcome in outcomes}
+    return [done[batch_id] for batch_id in ordered]

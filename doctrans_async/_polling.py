@@ -1,4 +1,4 @@
-"""Polling a batch until it ends: the schedule, pure (the client drives the loop).
+"""Polling a batch until it ends: the schedule (:class:`PollSchedule`, pure) and :func:`watch`, the loop.
 
 The loop is azure-core's, made explicit: fetch; while not terminal: wait, fetch. What it adds is a deadline
 that is never overslept and this schedule, which spares the service: the wait between polls is the larger of the
@@ -9,15 +9,24 @@ moves, and never polls more often than a fraction of the time already spent wait
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import inspect
+import logging
+from collections.abc import AsyncGenerator, Callable
 from typing import Literal
 
 import attrs
 
-from doctrans_async._clock import positive
+from doctrans_async._clock import Deadline, DeadlineReached, positive
+from doctrans_async._errors import PollingTimeoutError
+from doctrans_async._events import PollEvent
 from doctrans_async._models import BatchStatus, Status, StatusSummary
+from doctrans_async._pipeline import Pipeline
+from doctrans_async._sansio import Request, parse_batch_poll
 
-__all__ = ["PollPolicy", "PollReason", "PollSchedule", "StatusCallback"]
+__all__ = ["PollPolicy", "PollReason", "PollSchedule", "StatusCallback", "wait", "watch"]
+
+logger = logging.getLogger("doctrans_async")
 
 StatusCallback = Callable[[BatchStatus], object]
 """A plain or async callable that sees every status fetched."""
@@ -79,3 +88,51 @@ class PollSchedule:
         else:
             self.reason = "age" if age_floor > self._interval else "schedule"
         return wait
+
+
+async def watch(
+    pipeline: Pipeline, request: Request, deadline: Deadline, policy: PollPolicy
+) -> AsyncGenerator[BatchStatus, None]:
+    """Each status ``request`` polls, until a terminal one (yielded last). No wait passes ``deadline``: when the
+    next poll would come after it, the loop waits out the time left and raises :class:`PollingTimeoutError`
+    with the last status seen."""
+    schedule = PollSchedule(policy, pipeline.clock.monotonic())
+    last: BatchStatus | None = None
+    with pipeline.redacting():
+        while True:
+            try:
+                status, retry_after = await pipeline.call(request, deadline, parse_batch_poll)
+            except DeadlineReached as reached:
+                cut = f" while polling ({reached.error})" if reached.error is not None else ""
+                raise PollingTimeoutError(
+                    f"the deadline of {deadline.seconds:g}s passed{cut}", last_status=last
+                ) from reached.error
+            last = status
+            yield status
+            if status.is_terminal:
+                return
+            wait = schedule.next_wait(status, retry_after=retry_after, now=pipeline.clock.monotonic())
+            if logger.isEnabledFor(logging.DEBUG):
+                shown = pipeline.secrets.redactor.value((status.id, status.status))
+                logger.debug("batch %s is %s; next poll in %.3fs (%s)", *shown, wait, schedule.reason)
+            pipeline.emit(PollEvent(status.id, status.status, wait, schedule.reason))
+            if not deadline.allows(wait):
+                await pipeline.clock.sleep(deadline.remaining() or 0.0)
+                raise PollingTimeoutError(
+                    f"batch {status.id} was still {status.status} after {deadline.seconds:g}s", last_status=status
+                )
+            await pipeline.clock.sleep(wait)
+
+
+async def wait(
+    pipeline: Pipeline, request: Request, deadline: Deadline, policy: PollPolicy, on_status: StatusCallback | None
+) -> BatchStatus:
+    """The terminal status :func:`watch` ends with, each status shown to ``on_status`` (plain or async) first."""
+    statuses = watch(pipeline, request, deadline, policy)
+    final = None
+    async with contextlib.aclosing(statuses):
+        async for final in statuses:
+            if on_status is not None and inspect.isawaitable(result := on_status(final)):
+                await result
+    assert final is not None, "a status stream ends only after yielding a terminal status"
+    return final

@@ -30,9 +30,11 @@ from doctrans_async._redact import Secrets
 from doctrans_async._sansio import Origin, Part, Request, Response, origin_of
 from doctrans_async._version import __version__
 
-__all__ = ["USER_AGENT", "AiohttpTransport", "Transport"]
+__all__ = ["PLAIN_HEADERS", "USER_AGENT", "AiohttpTransport", "Transport"]
 
 USER_AGENT = f"doctrans-async/{__version__} aiohttp/{aiohttp.__version__}"
+PLAIN_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
+"""What every request carries; credentials come on top, for the endpoint's origin only."""
 
 # Failures that happen before any byte of the request can have reached the service.
 _NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
@@ -59,10 +61,10 @@ class AiohttpTransport:
 
     def __init__(
         self,
-        *,
         auth: Auth,
         endpoint: str,
-        plain_headers: Mapping[str, str],
+        *,
+        plain_headers: Mapping[str, str] = PLAIN_HEADERS,
         session: aiohttp.ClientSession | None = None,
         request_timeout: float = 30.0,
         secrets: Secrets | None = None,

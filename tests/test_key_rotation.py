@@ -64,7 +64,7 @@ def test_the_key_is_never_shown() -> None:
     """Neither the credential's repr nor the client's, nor the auth's, holds the key."""
     credential = dt.KeyCredential(SECRET)
     client = dt.DocumentTranslationClient(ENDPOINT, key=credential)
-    shown = [repr(credential), str(credential), repr(client), repr(client._transport), f"{credential!r:>80}"]
+    shown = [repr(credential), str(credential), repr(client), repr(client._pipeline.transport), f"{credential!r:>80}"]
     credential.update(SECRET + "-2")
     shown.append(repr(credential))
     assert all(SECRET not in text for text in shown)
