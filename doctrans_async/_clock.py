@@ -158,6 +158,12 @@ def positive_seconds(name: str, value: float) -> float:
     return seconds
 
 
+def finite(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    """attrs validator: a finite number (a factor of a policy)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{attribute.name} must be a finite number, got {value!r}")
+
+
 def positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     """attrs validator: a finite number > 0 (seconds, counts, factors of a policy)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or not value > 0:

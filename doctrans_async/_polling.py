@@ -17,7 +17,7 @@ from typing import Literal
 
 import attrs
 
-from doctrans_async._clock import Deadline, DeadlineReached, positive
+from doctrans_async._clock import Deadline, DeadlineReached, finite, positive
 from doctrans_async._errors import PollingTimeoutError
 from doctrans_async._events import PollEvent
 from doctrans_async._models import BatchStatus, Status, StatusSummary
@@ -48,8 +48,8 @@ class PollPolicy:
 
     initial_interval: float = attrs.field(default=1.0, validator=positive)
     max_interval: float = attrs.field(default=30.0, validator=positive)
-    growth: float = attrs.field(default=1.5, validator=attrs.validators.ge(1.0))
-    age_fraction: float = attrs.field(default=0.05, validator=attrs.validators.ge(0.0))
+    growth: float = attrs.field(default=1.5, validator=[finite, attrs.validators.ge(1.0)])
+    age_fraction: float = attrs.field(default=0.05, validator=[finite, attrs.validators.ge(0.0)])
     max_retry_after: float = attrs.field(default=300.0, validator=positive)
 
     def __attrs_post_init__(self) -> None:
