@@ -74,14 +74,14 @@ def test_generators_refuse_it_when_called(
 )
 def test_policies_refuse_seconds_that_are_not(make: Callable[[float], object], value: float) -> None:
     """A policy's seconds are finite and > 0."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"must be a finite number( of seconds)? > 0"):
         make(value)
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf])
 def test_poll_policy_factors_are_finite(value: float) -> None:
     """The schedule's growth and age fraction are finite numbers too."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="growth must be a finite number"):
         dt.PollPolicy(growth=value)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="age_fraction must be a finite number"):
         dt.PollPolicy(age_fraction=value)
