@@ -152,10 +152,9 @@ def check_seconds(name: str, value: float | None) -> float | None:
 
 def positive_seconds(name: str, value: float) -> float:
     """``value`` if it is a finite number of seconds > 0 (a limit of 0 would mean no limit to aiohttp)."""
-    seconds = check_seconds(name, value)
-    if not seconds:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
-    return seconds
+    return float(value)
 
 
 def finite(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
