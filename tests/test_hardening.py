@@ -85,21 +85,6 @@ def test_control_characters_refused_at_construction(field: str, value: str) -> N
     assert SECRET not in str(caught.value)
 
 
-async def test_started_batch_id_survives_an_unreadable_body(
-    client: dt.DocumentTranslationClient, mocked: MockedService
-) -> None:
-    """A 202 whose body is cut off still gives the new batch's id from Operation-Location (the POST is not resent)."""
-    location = f"{ENDPOINT}/translator/document/batches/new-one?api-version=2024-05-01"
-    mocked.post(
-        f"{ENDPOINT}/translator/document/batches?api-version=2024-05-01",
-        status=202,
-        body='{"id": "new-',
-        headers={"Operation-Location": location},
-    )
-    assert await client.start_translation(source_url="s", target_url="t", target_language="fr") == "new-one"
-    assert len(mocked.sent()) == 1
-
-
 async def test_huge_retry_after_on_a_poll_is_capped(clock: dt.VirtualClock) -> None:
     """A status response asking for a day's pause waits at most the poll policy's max_retry_after."""
     async with Emulator(clock=clock, retry_after=86400) as emu:
