@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 import doctrans_async as dt
-from doctrans_async.emulator import Emulator, Fault
+from doctrans_async.emulator import Emulator
 from tests.support import ENDPOINT, SECRET, MockedService
 
 
@@ -197,18 +197,3 @@ def test_poll_policy_refuses_policies_that_would_hammer(kwargs: dict[str, Any]) 
     """A policy that would poll faster while nothing changes, or cap hints at nothing, is refused."""
     with pytest.raises(ValueError, match=r"growth|initial_interval|max_retry_after"):
         dt.PollPolicy(**kwargs)
-
-
-async def test_translate_document_timeout(emulator: Emulator, clock: dt.VirtualClock) -> None:
-    """translate_document's request_timeout replaces the client's for that call: too short fails, long enough
-    works."""
-    emulator.faults.script("translate", [Fault.slow(0.3), Fault.slow(0.3)])
-    async with dt.DocumentTranslationClient(
-        emulator.endpoint, key=emulator.key, clock=clock, request_timeout=0.05
-    ) as client:
-        with pytest.raises(dt.TransportError):
-            await client.translate_document(b"hello", target_language="fr", filename="a.txt")
-        translated = await client.translate_document(
-            b"hello", target_language="fr", filename="a.txt", request_timeout=5
-        )
-    assert b"hello" in translated
