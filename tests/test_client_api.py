@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -30,58 +28,6 @@ async def test_get_document_status(client: dt.DocumentTranslationClient, mocked:
     mocked.get(f"{BASE}/batches/b1/documents/d%251?{Q}", payload=document_body("d%1", "Running"))
     document = await client.get_document_status("b1", "d%1")
     assert (document.id, document.status) == ("d%1", dt.Status.RUNNING)
-
-
-async def test_list_batches_with_filters(client: dt.DocumentTranslationClient, mocked: MockedService) -> None:
-    """list_batches sends ids, statuses, dates and order as the 2024 API names them, and pages through."""
-    after = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-    first = (
-        f"{BASE}/batches?top=3&ids=a,b&statuses=Succeeded,Cancelled"
-        f"&createdDateTimeUtcStart=2024-01-02T03:04:05.000000Z&orderby=createdDateTimeUtc%20desc&{Q}"
-    )
-    second = f"{BASE}/batches?skip=2&top=1&{Q}"
-    mocked.get(first, payload={"value": [batch_body(batch_id="a"), batch_body(batch_id="b")], "nextLink": second})
-    mocked.get(second, payload={"value": [batch_body(batch_id="c")]})
-    listed = [
-        b.id
-        async for b in client.list_batches(
-            top=3, ids=["a", "b"], statuses=[dt.Status.SUCCEEDED, "Canceled"], created_after=after, order_by="desc"
-        )
-    ]
-    assert listed == ["a", "b", "c"]
-
-
-async def test_v1_filters_use_dollar_orderby(mocked: MockedService, clock: dt.VirtualClock) -> None:
-    """On v1.0 the order parameter is $orderBy and batch pages use '@nextLink'."""
-    mocked.get(
-        f"{V1}/batches?$orderBy=createdDateTimeUtc%20asc",
-        payload={"value": [batch_body(batch_id="x")], "@nextLink": None},
-    )
-    async with dt.DocumentTranslationClient(ENDPOINT, key=SECRET, api_version="v1.0", clock=clock) as c:
-        assert [b.id async for b in c.list_batches(order_by="asc")] == ["x"]
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [{"ids": "abc"}, {"created_after": datetime(2024, 1, 1)}, {"order_by": "newest"}],
-)
-async def test_bad_filters_fail_before_sending(
-    client: dt.DocumentTranslationClient, mocked: MockedService, kwargs: dict[str, Any]
-) -> None:
-    """A string for ids, a naive datetime or an unknown order is a clear error before any request."""
-    with pytest.raises((TypeError, ValueError)):
-        async for _ in client.list_batches(**kwargs):
-            pass
-    assert mocked.sent() == []
-
-
-async def test_filters_refused_on_preview(mocked: MockedService, clock: dt.VirtualClock) -> None:
-    """v1.0-preview.1 has no filters: asking for one raises UnsupportedOperationError, nothing sent."""
-    async with dt.DocumentTranslationClient(ENDPOINT, key=SECRET, api_version="v1.0-preview.1", clock=clock) as c:
-        with pytest.raises(dt.UnsupportedOperationError, match="ids"):
-            async for _ in c.list_documents("b1", ids=["d1"]):
-                pass
-    assert mocked.sent() == []
 
 
 @pytest.mark.parametrize(

@@ -143,34 +143,6 @@ async def test_invalid_id_is_one_outcome_among_others(emulator: Emulator, live: 
     assert outcomes[1].status is not None
 
 
-@pytest.mark.parametrize("link", ["https://unit.test/x\r\nX-Evil: 1", "https://unit.test/x\tX", "https://unit.test/é"])
-async def test_next_links_with_unsafe_characters_refused(
-    client: dt.DocumentTranslationClient, mocked: MockedService, link: str
-) -> None:
-    """A next link with control characters (line breaks, tabs) or non-ASCII is refused; the message carries no
-    line break."""
-    url = f"{ENDPOINT}/translator/document/batches/b1/documents?api-version=2024-05-01"
-    mocked.get(url, payload={"value": [], "nextLink": link})
-    with pytest.raises(dt.ContinuationLinkError) as caught:
-        async for _ in client.list_documents("b1"):
-            pass
-    assert "\n" not in str(caught.value)
-    assert len(mocked.sent()) == 1
-
-
-async def test_next_link_with_raw_spaces_followed_as_percent_20(
-    client: dt.DocumentTranslationClient, mocked: MockedService
-) -> None:
-    """The real service's link with a raw space is followed: the space sent as %20, the rest byte for byte."""
-    url = f"{ENDPOINT}/translator/document/batches?api-version=2024-05-01"
-    link = f"{ENDPOINT}/translator/document/batches?skip=1&$x=a,b&orderBy=createdDateTimeUtc asc&api-version=2024-05-01"
-    sent = link.replace(" ", "%20")
-    mocked.get(url, payload={"value": [], "@nextLink": link})
-    mocked.get(sent, payload={"value": []})
-    assert [b async for b in client.list_batches()] == []
-    assert len(mocked.sent()) == 2  # the byte-for-byte request target is checked over a socket in tests/recorded
-
-
 async def test_hanging_token_refresh_bounded_by_the_deadline(mocked: MockedService, clock: dt.VirtualClock) -> None:
     """A credential that never answers cannot make wait_for_completion outlive its deadline."""
 
