@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 import doctrans_async as dt
@@ -72,29 +70,3 @@ async def test_as_completed_and_wait_all(client: dt.DocumentTranslationClient, m
     assert outcomes[1].status is not None
     streamed = {o.batch_id: o async for o in client.as_completed(["done", "gone"], concurrency=2)}
     assert set(streamed) == {"done", "gone"}
-
-
-async def test_credential_sends_bearer_token(mocked: MockedService, clock: dt.VirtualClock) -> None:
-    """With credential= the request carries Authorization: Bearer and no key header."""
-
-    class Token:
-        token = "t0k3n"
-        expires_on = 4_000_000_000
-
-    class Credential:
-        async def get_token(self, *scopes: str) -> Token:
-            return Token()
-
-    mocked.get(re.compile(r".*/batches/b1\?.*"), payload=batch_body())
-    async with dt.DocumentTranslationClient(ENDPOINT, credential=Credential(), region="westus", clock=clock) as c:
-        await c.get_status("b1")
-    [(_, _, headers)] = mocked.sent()
-    assert headers["Authorization"] == "Bearer t0k3n"
-    assert headers["Ocp-Apim-Subscription-Region"] == "westus"
-    assert "Ocp-Apim-Subscription-Key" not in headers
-
-
-def test_key_and_credential_are_exclusive() -> None:
-    """Passing both key and credential, or neither, is a clear error."""
-    with pytest.raises(ValueError, match="exactly one"):
-        dt.DocumentTranslationClient(ENDPOINT)
