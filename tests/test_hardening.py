@@ -32,16 +32,6 @@ async def test_borrowed_session_raise_for_status_ignored(mocked: MockedService, 
             await client.get_status("b1")
 
 
-async def test_huge_retry_after_on_a_poll_is_capped(clock: dt.VirtualClock) -> None:
-    """A status response asking for a day's pause waits at most the poll policy's max_retry_after."""
-    async with Emulator(clock=clock, retry_after=86400) as emu:
-        batch_id = emu.add_batch(documents=2, seconds=600)
-        async with dt.DocumentTranslationClient(emu.endpoint, key=emu.key, clock=clock) as client:
-            final = await client.wait_for_completion(batch_id)
-    assert final.status is dt.Status.SUCCEEDED
-    assert max(clock.sleeps) == dt.PollPolicy().max_retry_after
-
-
 def every_error() -> list[dt.DocumentTranslationError]:
     """One instance of each library error, attributes filled in."""
     status = dt.BatchStatus(
