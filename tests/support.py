@@ -24,6 +24,15 @@ ENDPOINT = "https://unit.test"
 SECRET = "s3cr3t-key-0123456789abcdef"
 """A recognisable key, so tests can assert it appears nowhere it must not."""
 
+BASE = f"{ENDPOINT}/translator/document"
+"""Where the 2024-05-01 and later routes of ENDPOINT start."""
+
+V1 = f"{ENDPOINT}/translator/text/batch/v1.0"
+"""Where the v1.0 routes of ENDPOINT start."""
+
+Q = "api-version=2024-05-01"
+"""The query every request at API 2024-05-01 carries."""
+
 
 class _NoStreamWriter:
     output_size = 0

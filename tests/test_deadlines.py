@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 import doctrans_async as dt
 from doctrans_async.emulator import Emulator, Fault
+from tests.support import ENDPOINT, MockedService
 
 
 async def test_listing_deadline_during_retries_is_resumable(
@@ -90,3 +92,22 @@ async def test_non_retryable_error_is_not_a_timeout(emulator: Emulator, clock: d
     async with dt.DocumentTranslationClient(emulator.endpoint, key=emulator.key, clock=clock) as client:
         with pytest.raises(dt.NotFoundError):
             await client.wait_for_completion("missing", timeout=0.001)
+
+
+async def test_hanging_token_refresh_bounded_by_the_deadline(mocked: MockedService, clock: dt.VirtualClock) -> None:
+    """A credential that never answers cannot make wait_for_completion outlive its deadline."""
+
+    class Stuck:
+        async def get_token(self, *scopes: str) -> Any:
+            await asyncio.Event().wait()
+
+    async with dt.DocumentTranslationClient(
+        ENDPOINT, credential=Stuck(), clock=clock, request_timeout=0.05, retry=dt.RetryPolicy(jitter=False)
+    ) as client:
+        # The first retry would wait 0.5 s: past the deadline, so the stuck credential ends the call as a timeout.
+        with pytest.raises(dt.PollingTimeoutError) as caught:
+            await asyncio.wait_for(client.wait_for_completion("b1", timeout=0.1), timeout=30)
+    assert isinstance(caught.value.__cause__, dt.TransportError)
+    assert "Stuck.get_token()" in str(caught.value.__cause__)
+    assert not caught.value.__cause__.request_sent
+    assert mocked.sent() == []

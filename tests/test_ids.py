@@ -86,6 +86,14 @@ async def test_impossible_id_is_an_outcome_in_as_completed(emulator: Emulator, c
     assert [type(o.error) for o in outcomes] == [ValueError, type(None), ValueError]
 
 
+async def test_invalid_id_is_one_outcome_among_others(emulator: Emulator, live: dt.DocumentTranslationClient) -> None:
+    """An id that cannot be one ('..') is that batch's outcome; the other batches are still waited on."""
+    good = emulator.add_batch(documents=1, seconds=5)
+    outcomes = await live.wait_all(["..", good])
+    assert isinstance(outcomes[0].error, ValueError)
+    assert outcomes[1].status is not None
+
+
 @given(st.text(min_size=1))
 def test_check_id_accepts_exactly_the_safe_ids(value: str) -> None:
     """An id is accepted exactly when it is not a dot step and has no '/', '?', '#', whitespace or control."""

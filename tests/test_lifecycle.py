@@ -1,4 +1,5 @@
-"""Lifecycle: cancellation, early exits and redirects leave nothing running, leaked or sent where it must not go."""
+"""Lifecycle: cancellation, early exits and redirects leave nothing running, leaked or sent where it must not go;
+a borrowed session's own settings do not change what the client raises."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import gc
 import threading
 from collections.abc import Callable
 
+import aiohttp
 import pytest
 
 import doctrans_async as dt
@@ -105,3 +107,20 @@ def test_one_client_in_two_event_loops() -> None:
     finally:
         stop[0]()
         server.join(10)
+
+
+async def test_borrowed_session_raise_for_status_ignored(mocked: MockedService, clock: dt.VirtualClock) -> None:
+    """A borrowed session created with raise_for_status=True still gives the library's typed errors."""
+    mocked.get(
+        f"{ENDPOINT}/translator/document/batches/b1?api-version=2024-05-01",
+        status=404,
+        payload={"error": {"code": "ResourceNotFound", "message": "no"}},
+    )
+    async with (
+        aiohttp.ClientSession(raise_for_status=True) as session,
+        dt.DocumentTranslationClient(
+            ENDPOINT, key=SECRET, api_version="2024-05-01", session=session, clock=clock
+        ) as client,
+    ):
+        with pytest.raises(dt.NotFoundError):
+            await client.get_status("b1")

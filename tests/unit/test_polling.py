@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import doctrans_async as dt
 from doctrans_async import DocumentTranslationClient
 from doctrans_async._clock import Deadline, VirtualClock
 from doctrans_async._errors import DocumentTranslationError, PollingTimeoutError, ServerError, TransportError
@@ -126,6 +127,15 @@ def test_poll_policy_validation(field: str, value: float) -> None:
     kwargs = {field: value}
     with pytest.raises(ValueError, match=field):
         PollPolicy(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"growth": 0.5}, {"initial_interval": 60, "max_interval": 30}, {"max_retry_after": 0}]
+)
+def test_poll_policy_refuses_policies_that_would_hammer(kwargs: dict[str, Any]) -> None:
+    """A policy that would poll faster while nothing changes, or cap hints at nothing, is refused."""
+    with pytest.raises(ValueError, match=r"growth|initial_interval|max_retry_after"):
+        dt.PollPolicy(**kwargs)
 
 
 # --- PollSchedule -------------------------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""Listings at the aiohttp layer (aioresponses): the filters each version sends or refuses, and the next links
+followed or refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+import doctrans_async as dt
+from tests.support import BASE, ENDPOINT, SECRET, V1, MockedService, Q, batch_body
+
+
+async def test_list_batches_with_filters(client: dt.DocumentTranslationClient, mocked: MockedService) -> None:
+    """list_batches sends ids, statuses, dates and order as the 2024 API names them, and pages through."""
+    after = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    first = (
+        f"{BASE}/batches?top=3&ids=a,b&statuses=Succeeded,Cancelled"
+        f"&createdDateTimeUtcStart=2024-01-02T03:04:05.000000Z&orderby=createdDateTimeUtc%20desc&{Q}"
+    )
+    second = f"{BASE}/batches?skip=2&top=1&{Q}"
+    mocked.get(first, payload={"value": [batch_body(batch_id="a"), batch_body(batch_id="b")], "nextLink": second})
+    mocked.get(second, payload={"value": [batch_body(batch_id="c")]})
+    listed = [
+        b.id
+        async for b in client.list_batches(
+            top=3, ids=["a", "b"], statuses=[dt.Status.SUCCEEDED, "Canceled"], created_after=after, order_by="desc"
+        )
+    ]
+    assert listed == ["a", "b", "c"]
+
+
+async def test_v1_filters_use_dollar_orderby(mocked: MockedService, clock: dt.VirtualClock) -> None:
+    """On v1.0 the order parameter is $orderBy and batch pages use '@nextLink'."""
+    mocked.get(
+        f"{V1}/batches?$orderBy=createdDateTimeUtc%20asc",
+        payload={"value": [batch_body(batch_id="x")], "@nextLink": None},
+    )
+    async with dt.DocumentTranslationClient(ENDPOINT, key=SECRET, api_version="v1.0", clock=clock) as c:
+        assert [b.id async for b in c.list_batches(order_by="asc")] == ["x"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"ids": "abc"}, {"created_after": datetime(2024, 1, 1)}, {"order_by": "newest"}],
+)
+async def test_bad_filters_fail_before_sending(
+    client: dt.DocumentTranslationClient, mocked: MockedService, kwargs: dict[str, Any]
+) -> None:
+    """A string for ids, a naive datetime or an unknown order is a clear error before any request."""
+    with pytest.raises((TypeError, ValueError)):
+        async for _ in client.list_batches(**kwargs):
+            pass
+    assert mocked.sent() == []
+
+
+async def test_filters_refused_on_preview(mocked: MockedService, clock: dt.VirtualClock) -> None:
+    """v1.0-preview.1 has no filters: asking for one raises UnsupportedOperationError, nothing sent."""
+    async with dt.DocumentTranslationClient(ENDPOINT, key=SECRET, api_version="v1.0-preview.1", clock=clock) as c:
+        with pytest.raises(dt.UnsupportedOperationError, match="ids"):
+            async for _ in c.list_documents("b1", ids=["d1"]):
+                pass
+    assert mocked.sent() == []
+
+
+# --- next links ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", ["https://unit.test/x\r\nX-Evil: 1", "https://unit.test/x\tX", "https://unit.test/é"])
+async def test_next_links_with_unsafe_characters_refused(
+    client: dt.DocumentTranslationClient, mocked: MockedService, link: str
+) -> None:
+    """A next link with control characters (line breaks, tabs) or non-ASCII is refused; the message carries no
+    line break."""
+    url = f"{ENDPOINT}/translator/document/batches/b1/documents?api-version=2024-05-01"
+    mocked.get(url, payload={"value": [], "nextLink": link})
+    with pytest.raises(dt.ContinuationLinkError) as caught:
+        async for _ in client.list_documents("b1"):
+            pass
+    assert "\n" not in str(caught.value)
+    assert len(mocked.sent()) == 1
+
+
+async def test_next_link_with_raw_spaces_followed_as_percent_20(
+    client: dt.DocumentTranslationClient, mocked: MockedService
+) -> None:
+    """The real service's link with a raw space is followed: the space sent as %20, the rest byte for byte."""
+    url = f"{ENDPOINT}/translator/document/batches?api-version=2024-05-01"
+    link = f"{ENDPOINT}/translator/document/batches?skip=1&$x=a,b&orderBy=createdDateTimeUtc asc&api-version=2024-05-01"
+    sent = link.replace(" ", "%20")
+    mocked.get(url, payload={"value": [], "@nextLink": link})
+    mocked.get(sent, payload={"value": []})
+    assert [b async for b in client.list_batches()] == []
+    assert len(mocked.sent()) == 2  # the byte-for-byte request target is checked over a socket in tests/recorded
