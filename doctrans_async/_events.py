@@ -1,7 +1,7 @@
 """Instrumentation: what a client reports about its requests, retries and polls, for metrics and traces.
 
-Pass ``on_event=`` to the client; it is called with one of these frozen objects as each thing happens
-(stamina's instrumentation is the model), and with a :class:`CallEvent` as each public call starts and ends.
+Pass ``on_event=`` to the client; it is called with one of these frozen objects as each thing happens, and
+with a :class:`CallEvent` as each public call starts and ends.
 The same facts are logged at DEBUG on the ``doctrans_async`` logger. URLs carry no credentials (the key travels
 in a header), so events are safe to export as they are.
 """

@@ -1,7 +1,7 @@
 """API versions and what differs between them on the wire.
 
 Facts from the public REST specs (TranslatorBatch.json v1.0-preview.1 and v1.0; Azure.AI.DocumentTranslation
-2024-05-01) and the real service; see ``shared/reference/rest-api.md``.
+2024-05-01) and the real service's recorded traffic, both kept under ``tests/recorded/``.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _document_layout(version: ApiVersion) -> Layout:
     )
 
 
-# What 2026-03-01 added to requests (rest-api.md; the official SDKs' 2026-03-01 release notes).
+# What 2026-03-01 added to requests (the official SDKs' 2026-03-01 release notes).
 _IMAGES_AND_DEPLOYMENTS = frozenset({ApiVersion.V2026_03_01})
 
 

@@ -1,4 +1,4 @@
-"""A local emulator of the Document Translation batch service (think Azurite, moto).
+"""A local emulator of the Document Translation batch service, for tests and demos without an Azure account.
 
 It serves every API version's URL layout on one loopback port, with the real service's wire shapes, headers,
 paging and errors, and batches that progress in simulated time::
