@@ -52,13 +52,17 @@ class PollEvent:
     """A batch was seen in a non-terminal status; the next poll comes after ``wait`` seconds.
 
     ``reason`` is what set the wait: the server's ``Retry-After``, the backoff ``schedule``, or the ``age`` floor
-    (a fraction of the time already waited).
+    (a fraction of the batch's age). One event is reported per batch per poll, however many calls wait on it.
     """
 
     batch_id: str
     status: Status
     wait: float
     reason: Literal["retry-after", "schedule", "age"]
+    batches: tuple[str, ...] = ()
+    """Every batch the request that fetched this status served: this batch alone (its own ``GET``), or each
+    batch one coalesced ``list_batches(ids=...)`` request returned. Count a request once per distinct tuple
+    (or divide by its length) to count requests per batch."""
 
 
 @attrs.frozen
