@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, Unpack
 
 from doctrans_async._auth import AsyncTokenCredential, KeyLike, make_auth
-from doctrans_async._clock import Clock, Deadline, SystemClock, check_seconds, positive_seconds
+from doctrans_async._clock import Clock, Deadline, SystemClock, positive_seconds
 from doctrans_async._errors import ClientClosedError
 from doctrans_async._events import Event, EventHook, reported
-from doctrans_async._fanout import BatchIds, outcomes_as_completed, outcomes_in_order
+from doctrans_async._fanout import BatchIds, fanned, outcomes_as_completed, outcomes_in_order
 from doctrans_async._hub import PollHub
 from doctrans_async._models import (
     BatchOutcome,
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = ["DocumentTranslationClient", "ListOptions"]
 
 ItemT = TypeVar("ItemT", covariant=True)
+Seconds = float | None
 
 _DEFAULT_RETRY = RetryPolicy()
 
@@ -317,8 +318,8 @@ class DocumentTranslationClient:
     def watch(self, batch_id: str, *, timeout: float | None = None) -> AsyncGenerator[BatchStatus, None]:
         """Yield each status of batch ``batch_id`` as it is polled; the terminal status is the last one.
 
-        Polls as :meth:`wait_for_completion` does (sharing its poll stream); raises :class:`PollingTimeoutError`
-        after ``timeout`` seconds.
+        Polls as :meth:`wait_for_completion` does (on its shared stream); raises :class:`PollingTimeoutError` after
+        ``timeout`` seconds.
         """
         deadline = Deadline.after(self._clock, timeout)
         return watch(self._hub, batch_id, self._endpoint.batch_status(batch_id), deadline)
@@ -332,8 +333,8 @@ class DocumentTranslationClient:
         ``.status``. Between polls the client waits at least the server's ``Retry-After`` and otherwise follows
         its :class:`PollPolicy`. ``timeout`` (seconds) is an overall deadline, never overslept: past it,
         :class:`PollingTimeoutError` is raised with the last status seen. ``on_status`` (a plain or async
-        callable) sees every status fetched, the terminal one included. Concurrent waits on one batch (on this
-        client) share one poll stream, and waits on many batches share requests (see :meth:`as_completed`).
+        callable) sees every status fetched, the terminal one included. Concurrent waits on one batch share one
+        poll stream on this client.
         """
         return await self._wait(batch_id, Deadline.after(self._clock, timeout), on_status)
 
@@ -342,53 +343,27 @@ class DocumentTranslationClient:
         return await wait(self._hub, batch_id, self._endpoint.batch_status(batch_id), deadline, on_status)
 
     def as_completed(
-        self,
-        batch_ids: BatchIds,
-        *,
-        concurrency: int = 10,
-        timeout: float | None = None,
-        batch_timeout: float | None = None,
+        self, batch_ids: BatchIds, *, concurrency: int = 10, timeout: Seconds = None, batch_timeout: Seconds = None
     ) -> AsyncGenerator[BatchOutcome, None]:
         """Wait on many batches, yielding each one's :class:`BatchOutcome` as soon as it ends.
 
-        ``batch_ids`` is an iterable, or an async iterable (an ``asyncio.Queue`` drained by an async generator, a
-        broker's consumer): each wait starts when its id arrives, at most ``concurrency`` at once (the next id is
-        taken only when there is room), and the call ends when the ids end and every wait is done. ``timeout``
-        bounds the whole call, ``batch_timeout`` each wait from its start (a batch not done by then has a
-        :class:`PollingTimeoutError` as its outcome). One batch's error (not found, timed out, an impossible id)
-        is its outcome and never stops the others. The waits are :meth:`wait_for_completion` calls: their polls
-        are shared, and batches due together are fetched together (up to 25 per ``list_batches(ids=...)``
-        request, on v1.0 and later).
+        ``batch_ids`` may be an async iterable (a queue drained by an async generator, a broker's consumer): each
+        wait starts when its id arrives, the next id is taken only when fewer than ``concurrency`` run, and the
+        call ends when the ids end and every wait is done. ``timeout`` bounds the whole call, ``batch_timeout``
+        each wait from its start. One batch's error (not found, timed out, an impossible id) is its outcome and
+        never stops the others. Each wait is a :meth:`wait_for_completion`, so polls are shared and batched.
         """
-        deadline = Deadline.after(self._clock, timeout)
-        check_seconds("batch_timeout", batch_timeout)
-        return outcomes_as_completed(batch_ids, self._fanned(deadline, batch_timeout), concurrency=concurrency)
+        waits = fanned(self.wait_for_completion, Deadline.after(self._clock, timeout), batch_timeout)
+        return outcomes_as_completed(batch_ids, waits, concurrency=concurrency)
 
     @reported("wait_all")
     async def wait_all(
-        self,
-        batch_ids: BatchIds,
-        *,
-        concurrency: int = 10,
-        timeout: float | None = None,
-        batch_timeout: float | None = None,
+        self, batch_ids: BatchIds, *, concurrency: int = 10, timeout: Seconds = None, batch_timeout: Seconds = None
     ) -> list[BatchOutcome]:
-        """Wait on every batch of ``batch_ids`` (as :meth:`as_completed`) and return the outcomes in their order
-        (of arrival, for an async iterable); an id given twice is waited on once."""
-        deadline = Deadline.after(self._clock, timeout)
-        check_seconds("batch_timeout", batch_timeout)
-        return await outcomes_in_order(batch_ids, self._fanned(deadline, batch_timeout), concurrency)
-
-    def _fanned(self, deadline: Deadline, batch_timeout: float | None) -> Callable[[str], Awaitable[BatchStatus]]:
-        """One wait of a fan-out: the sooner of the call's deadline and the wait's own, through the public call
-        (so that a wrapped or overridden ``wait_for_completion`` is what the fan-out runs)."""
-
-        def one(batch_id: str) -> Awaitable[BatchStatus]:
-            left = deadline.remaining()
-            timeout = batch_timeout if left is None else left if batch_timeout is None else min(left, batch_timeout)
-            return self.wait_for_completion(batch_id, timeout=timeout)
-
-        return one
+        """Wait on every batch of ``batch_ids`` (as :meth:`as_completed`); the outcomes in their order (of arrival,
+        for an async iterable), an id given twice waited on once."""
+        waits = fanned(self.wait_for_completion, Deadline.after(self._clock, timeout), batch_timeout)
+        return await outcomes_in_order(batch_ids, waits, concurrency)
 
 
 class _Page(Protocol[ItemT]):

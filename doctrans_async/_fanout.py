@@ -13,10 +13,11 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
+from doctrans_async._clock import Deadline, check_seconds
 from doctrans_async._errors import DocumentTranslationError
 from doctrans_async._models import BatchOutcome, BatchStatus
 
-__all__ = ["BatchIds", "outcomes_as_completed", "outcomes_in_order"]
+__all__ = ["BatchIds", "fanned", "outcomes_as_completed", "outcomes_in_order"]
 
 BatchIds = Iterable[str] | AsyncIterable[str]
 """The batches of a fan-out: known up front, or arriving one by one."""
@@ -84,6 +85,21 @@ async def outcomes_as_completed(
         for left in (feeder, *running):
             left.cancel()
         await asyncio.gather(feeder, *running, return_exceptions=True)
+
+
+def fanned(
+    wait_for_completion: Callable[..., Awaitable[BatchStatus]], deadline: Deadline, batch_timeout: float | None
+) -> Wait:
+    """One wait of a fan-out, through the public call (so a wrapped or overridden ``wait_for_completion`` is what
+    the fan-out runs), with the sooner of the whole call's ``deadline`` and the wait's own ``batch_timeout``."""
+    check_seconds("batch_timeout", batch_timeout)
+
+    def one(batch_id: str) -> Awaitable[BatchStatus]:
+        left = deadline.remaining()
+        timeout = batch_timeout if left is None else left if batch_timeout is None else min(left, batch_timeout)
+        return wait_for_completion(batch_id, timeout=timeout)
+
+    return one
 
 
 async def outcomes_in_order(batch_ids: BatchIds, wait: Wait, concurrency: int) -> list[BatchOutcome]:
