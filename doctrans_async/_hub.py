@@ -140,6 +140,12 @@ class PollHub:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def idle(self) -> bool:
+        """Whether nothing is being polled: no stream, no request out, no poller running."""
+        poller_done = self._poller is None or self._poller.done()
+        return not self._streams and not self._tasks and poller_done
+
     # --- waiters --------------------------------------------------------------------------------------------
 
     def join(self, batch_id: str, request: Request, deadline: Deadline) -> tuple[Stream, Waiter]:
@@ -311,9 +317,13 @@ class PollHub:
             age = max(0.0, (clock.utcnow() - status.created_at).total_seconds())
             stream.schedule = PollSchedule(self._policy, now - age)
         stream.latest = status
-        waiters = stream.live()
-        for waiter in waiters:
-            waiter.put(status)
+        waiters = []
+        for waiter in stream.live():
+            if waiter.deadline.expired():  # it came after this waiter's deadline, which it must not outlive
+                waiter.fail(stream.timeout_error(waiter))
+            else:
+                waiter.put(status)
+                waiters.append(waiter)
         if status.is_terminal or not waiters:
             self._stop(stream)
             return

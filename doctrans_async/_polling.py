@@ -117,7 +117,7 @@ async def watch(hub: PollHub, batch_id: str, request: Request, deadline: Deadlin
                 try:
                     await _until_ready(waiter.ready, deadline)
                 except TimeoutError:
-                    if not waiter.inbox and waiter.end is None:
+                    if waiter.end is None:  # else the stream's own account of the deadline, with its cause
                         raise stream.timeout_error(waiter) from None
     finally:
         hub.leave(stream, waiter)
