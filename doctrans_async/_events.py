@@ -69,9 +69,10 @@ class PollEvent:
 class CallEvent:
     """A public call began (``phase="start"``) or ended (``"end"``).
 
-    The requests, retries and polls the call causes are reported between its two events and in the same task
-    (the same :mod:`contextvars` context), so a tracer can nest them under one span; concurrent calls each have
-    their own task, and a call made by another (``wait_all``'s waits) comes between that one's events.
+    The requests, retries and polls the call causes are reported between its two events and in its
+    :mod:`contextvars` context (a copy of it, for the poll stream's requests), so a tracer can nest them under one
+    span; concurrent calls each have their own task, and a call made by another (``wait_all``'s waits) comes
+    between that one's events. A poll shared by several waits is reported once, in the first one's context.
     Async generators (the listings, ``watch``, ``as_completed``) report none: their requests stand alone.
     """
 
