@@ -170,6 +170,8 @@ class PollHub:
     def _stop(self, stream: Stream) -> None:
         if self._streams.get(stream.batch_id) is stream:
             del self._streams[stream.batch_id]
+            if not self._streams:
+                self._streams = {}  # a dict keeps the table of its largest size: let a thousand waits' go
         if stream.task is not None and stream.task is not asyncio.current_task():
             stream.task.cancel()
         self._wake.set()
