@@ -10,6 +10,7 @@ nox -s typecheck_plain   mypy --strict on the package as a plain install has it 
 nox -s build       sdist and wheel, the wheel installed into a fresh venv and smoke-tested
 nox -s soak        the soak test at full size (1,000 concurrent waits), with its figures
 nox -s bench       benchmarks against plain aiohttp and the official SDK
+nox -s bench_scale polling at scale: request counts of shared polls beside the per-call way
 """
 
 from __future__ import annotations
@@ -117,3 +118,10 @@ def bench(session: nox.Session) -> None:
     # The official SDK is installed here only, to be measured; the library never depends on it.
     session.install("-e", ".[fast]", "azure-ai-translation-document")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def bench_scale(session: nox.Session) -> None:
+    """Polling at scale: requests of the shared poll streams beside the per-call way (counts, on virtual time)."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/scale.py", *session.posargs)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, Unpack
 
 from doctrans_async._auth import AsyncTokenCredential, KeyLike, make_auth
 from doctrans_async._clock import Clock, Deadline, SystemClock, positive_seconds
 from doctrans_async._errors import ClientClosedError
 from doctrans_async._events import Event, EventHook, reported
-from doctrans_async._fanout import outcomes_as_completed, outcomes_in_order
+from doctrans_async._fanout import BatchIds, fanned, outcomes_as_completed, outcomes_in_order
+from doctrans_async._hub import PollHub
 from doctrans_async._models import (
     BatchOutcome,
     BatchPage,
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = ["DocumentTranslationClient", "ListOptions"]
 
 ItemT = TypeVar("ItemT", covariant=True)
+Seconds = float | None
 
 _DEFAULT_RETRY = RetryPolicy()
 
@@ -129,6 +131,7 @@ class DocumentTranslationClient:
             )
         self._pipeline = Pipeline(transport, retry=retry, clock=self._clock, on_event=on_event, secrets=secrets)
         self._once = self._pipeline.once
+        self._hub = PollHub(self._pipeline, self._endpoint, self._poll, max_pages)
 
     def __repr__(self) -> str:
         state = "closed" if self._pipeline.closed else "open"
@@ -315,10 +318,11 @@ class DocumentTranslationClient:
     def watch(self, batch_id: str, *, timeout: float | None = None) -> AsyncGenerator[BatchStatus, None]:
         """Yield each status of batch ``batch_id`` as it is polled; the terminal status is the last one.
 
-        Polls as :meth:`wait_for_completion` does; raises :class:`PollingTimeoutError` after ``timeout`` seconds.
+        Polls as :meth:`wait_for_completion` does (on its shared stream); raises :class:`PollingTimeoutError` after
+        ``timeout`` seconds.
         """
         deadline = Deadline.after(self._clock, timeout)
-        return watch(self._pipeline, self._endpoint.batch_status(batch_id), deadline, self._poll)
+        return watch(self._hub, batch_id, self._endpoint.batch_status(batch_id), deadline)
 
     async def wait_for_completion(
         self, batch_id: str, *, timeout: float | None = None, on_status: StatusCallback | None = None
@@ -329,35 +333,37 @@ class DocumentTranslationClient:
         ``.status``. Between polls the client waits at least the server's ``Retry-After`` and otherwise follows
         its :class:`PollPolicy`. ``timeout`` (seconds) is an overall deadline, never overslept: past it,
         :class:`PollingTimeoutError` is raised with the last status seen. ``on_status`` (a plain or async
-        callable) sees every status fetched, the terminal one included.
+        callable) sees every status fetched, the terminal one included. Concurrent waits on one batch share one
+        poll stream on this client.
         """
         return await self._wait(batch_id, Deadline.after(self._clock, timeout), on_status)
 
     @reported("wait_for_completion")  # here, so each wait of wait_all/as_completed is reported as its own call
     async def _wait(self, batch_id: str, deadline: Deadline, on_status: StatusCallback | None = None) -> BatchStatus:
-        return await wait(self._pipeline, self._endpoint.batch_status(batch_id), deadline, self._poll, on_status)
+        return await wait(self._hub, batch_id, self._endpoint.batch_status(batch_id), deadline, on_status)
 
     def as_completed(
-        self, batch_ids: Iterable[str], *, concurrency: int = 10, timeout: float | None = None
+        self, batch_ids: BatchIds, *, concurrency: int = 10, timeout: Seconds = None, batch_timeout: Seconds = None
     ) -> AsyncGenerator[BatchOutcome, None]:
         """Wait on many batches, yielding each one's :class:`BatchOutcome` as soon as it ends.
 
-        At most ``concurrency`` batches are polled at once; ``timeout`` bounds the whole call (a batch not
-        done by then has a :class:`PollingTimeoutError` as its outcome). One batch's error (not found, timed
-        out) is its outcome and never stops the others.
+        ``batch_ids`` may be an async iterable (a queue drained by an async generator, a broker's consumer): each
+        wait starts when its id arrives, the next id is taken only when fewer than ``concurrency`` run, and the
+        call ends when the ids end and every wait is done. ``timeout`` bounds the whole call, ``batch_timeout``
+        each wait from its start. One batch's error (not found, timed out, an impossible id) is its outcome and
+        never stops the others. Each wait is a :meth:`wait_for_completion`, so polls are shared and batched.
         """
-        deadline = Deadline.after(self._clock, timeout)
-        return outcomes_as_completed(
-            batch_ids, lambda batch_id: self._wait(batch_id, deadline), concurrency=concurrency
-        )
+        waits = fanned(self.wait_for_completion, Deadline.after(self._clock, timeout), batch_timeout)
+        return outcomes_as_completed(batch_ids, waits, concurrency=concurrency)
 
     @reported("wait_all")
     async def wait_all(
-        self, batch_ids: Iterable[str], *, concurrency: int = 10, timeout: float | None = None
+        self, batch_ids: BatchIds, *, concurrency: int = 10, timeout: Seconds = None, batch_timeout: Seconds = None
     ) -> list[BatchOutcome]:
-        """Wait on every batch of ``batch_ids`` (as :meth:`as_completed`) and return the outcomes in their order."""
-        deadline = Deadline.after(self._clock, timeout)
-        return await outcomes_in_order(batch_ids, lambda batch_id: self._wait(batch_id, deadline), concurrency)
+        """Wait on every batch of ``batch_ids`` (as :meth:`as_completed`); the outcomes in their order (of arrival,
+        for an async iterable), an id given twice waited on once."""
+        waits = fanned(self.wait_for_completion, Deadline.after(self._clock, timeout), batch_timeout)
+        return await outcomes_in_order(batch_ids, waits, concurrency)
 
 
 class _Page(Protocol[ItemT]):

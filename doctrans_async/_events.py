@@ -52,22 +52,27 @@ class PollEvent:
     """A batch was seen in a non-terminal status; the next poll comes after ``wait`` seconds.
 
     ``reason`` is what set the wait: the server's ``Retry-After``, the backoff ``schedule``, or the ``age`` floor
-    (a fraction of the time already waited).
+    (a fraction of the batch's age). One event is reported per batch per poll, however many calls wait on it.
     """
 
     batch_id: str
     status: Status
     wait: float
     reason: Literal["retry-after", "schedule", "age"]
+    batches: tuple[str, ...] = ()
+    """Every batch the request that fetched this status served: this batch alone (its own ``GET``), or each
+    batch one coalesced ``list_batches(ids=...)`` request returned. Count a request once per distinct tuple
+    (or divide by its length) to count requests per batch."""
 
 
 @attrs.frozen
 class CallEvent:
     """A public call began (``phase="start"``) or ended (``"end"``).
 
-    The requests, retries and polls the call causes are reported between its two events and in the same task
-    (the same :mod:`contextvars` context), so a tracer can nest them under one span; concurrent calls each have
-    their own task, and a call made by another (``wait_all``'s waits) comes between that one's events.
+    The requests, retries and polls the call causes are reported between its two events and in its
+    :mod:`contextvars` context (a copy of it, for the poll stream's requests), so a tracer can nest them under one
+    span; concurrent calls each have their own task, and a call made by another (``wait_all``'s waits) comes
+    between that one's events. A poll shared by several waits is reported once, in the first one's context.
     Async generators (the listings, ``watch``, ``as_completed``) report none: their requests stand alone.
     """
 

@@ -1,60 +1,119 @@
 """Waiting on many batches at once: bounded concurrency, results as they come, no failure lost.
 
-One batch's error (not found, timed out, service down, an invalid id) is that batch's outcome; it never cancels
-or hides the others. An exception that is not the library's (a bug, a callback raising) propagates and cancels the rest.
+The ids come from an iterable or an async iterable (a queue, a broker's consumer): each wait starts when its id
+arrives and there is room for it. One batch's error (not found, timed out, service down, an invalid id) is that
+batch's outcome; it never cancels or hides the others. An exception that is not the library's (a bug, a callback
+raising, the async iterable failing) propagates and cancels the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
 
+from doctrans_async._clock import Deadline, check_seconds
 from doctrans_async._errors import DocumentTranslationError
 from doctrans_async._models import BatchOutcome, BatchStatus
 
-__all__ = ["outcomes_as_completed", "outcomes_in_order"]
+__all__ = ["BatchIds", "fanned", "outcomes_as_completed", "outcomes_in_order"]
+
+BatchIds = Iterable[str] | AsyncIterable[str]
+"""The batches of a fan-out: known up front, or arriving one by one."""
+
+Wait = Callable[[str], Awaitable[BatchStatus]]
+
+
+async def _each(batch_ids: BatchIds) -> AsyncIterator[str]:
+    if isinstance(batch_ids, AsyncIterable):
+        async for batch_id in batch_ids:
+            yield batch_id
+    else:
+        for batch_id in batch_ids:
+            yield batch_id
 
 
 async def outcomes_as_completed(
-    batch_ids: Iterable[str], wait: Callable[[str], Awaitable[BatchStatus]], *, concurrency: int
+    batch_ids: BatchIds, wait: Wait, *, concurrency: int
 ) -> AsyncGenerator[BatchOutcome, None]:
-    """Yield each batch's outcome as its wait ends, with at most ``concurrency`` waits running at once.
+    """Yield each batch's outcome as its wait ends, with at most ``concurrency`` waits running at once; the next
+    id is taken only when there is room for its wait, so ids queue where they come from, not here.
 
-    Closing the generator early cancels the waits still running.
+    Closing the generator early cancels the waits still running (and stops taking ids).
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be >= 1, got {concurrency}")
     slots = asyncio.Semaphore(concurrency)
+    # Each task reports itself done on a queue: waiting on a set of N tasks would cost O(N) per result.
+    finished: asyncio.Queue[asyncio.Task[Any]] = asyncio.Queue()
+    running: set[asyncio.Task[BatchOutcome]] = set()
 
     async def one(batch_id: str) -> BatchOutcome:
-        async with slots:
+        try:
+            return BatchOutcome(batch_id, await wait(batch_id), None)
+        except (DocumentTranslationError, ValueError) as error:  # ValueError: an id that cannot be one
+            return BatchOutcome(batch_id, None, error)
+        finally:
+            slots.release()
+
+    async def feed() -> None:
+        ids = _each(batch_ids)
+        while True:
+            await slots.acquire()  # room first, then an id
             try:
-                return BatchOutcome(batch_id, await wait(batch_id), None)
-            except (DocumentTranslationError, ValueError) as error:  # ValueError: an id that cannot be one
-                return BatchOutcome(batch_id, None, error)
+                batch_id = await anext(ids)
+            except StopAsyncIteration:
+                return
+            task = asyncio.create_task(one(batch_id))
+            running.add(task)
+            task.add_done_callback(finished.put_nowait)
 
-    # Each task reports itself done on a queue: waiting on a set of N tasks would cost O(N) per result.
-    finished: asyncio.Queue[asyncio.Task[BatchOutcome]] = asyncio.Queue()
-    tasks = [asyncio.create_task(one(batch_id)) for batch_id in batch_ids]
-    for task in tasks:
-        task.add_done_callback(finished.put_nowait)
+    feeder = asyncio.create_task(feed())
+    feeder.add_done_callback(finished.put_nowait)
     try:
-        for _ in tasks:
-            yield (await finished.get()).result()
+        feeding = True
+        while feeding or running:
+            task = await finished.get()
+            if task is feeder:
+                feeding = False
+                feeder.result()  # the ids' own failure is the caller's
+                continue
+            running.discard(task)
+            yield task.result()
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for left in (feeder, *running):
+            left.cancel()
+        await asyncio.gather(feeder, *running, return_exceptions=True)
 
 
-async def outcomes_in_order(
-    batch_ids: Iterable[str], wait: Callable[[str], Awaitable[BatchStatus]], concurrency: int
-) -> list[BatchOutcome]:
-    """Every batch's outcome (as :func:`outcomes_as_completed`), in the order of ``batch_ids``; an id given
-    twice is waited on once."""
-    ordered = list(batch_ids)
-    outcomes = outcomes_as_completed(dict.fromkeys(ordered), wait, concurrency=concurrency)
+def fanned(
+    wait_for_completion: Callable[..., Awaitable[BatchStatus]], deadline: Deadline, batch_timeout: float | None
+) -> Wait:
+    """One wait of a fan-out, through the public call (so a wrapped or overridden ``wait_for_completion`` is what
+    the fan-out runs), with the sooner of the whole call's ``deadline`` and the wait's own ``batch_timeout``."""
+    check_seconds("batch_timeout", batch_timeout)
+
+    def one(batch_id: str) -> Awaitable[BatchStatus]:
+        left = deadline.remaining()
+        timeout = batch_timeout if left is None else left if batch_timeout is None else min(left, batch_timeout)
+        return wait_for_completion(batch_id, timeout=timeout)
+
+    return one
+
+
+async def outcomes_in_order(batch_ids: BatchIds, wait: Wait, concurrency: int) -> list[BatchOutcome]:
+    """Every batch's outcome (as :func:`outcomes_as_completed`), in the order of ``batch_ids`` (of arrival, for an
+    async iterable); an id given twice is waited on once."""
+    ordered: dict[str, None] = {}
+
+    async def first_time() -> AsyncIterator[str]:
+        async for batch_id in _each(batch_ids):
+            if batch_id not in ordered:
+                ordered[batch_id] = None
+                yield batch_id
+
+    outcomes = outcomes_as_completed(first_time(), wait, concurrency=concurrency)
     async with contextlib.aclosing(outcomes):
         done = {outcome.batch_id: outcome async for outcome in outcomes}
     return [done[batch_id] for batch_id in ordered]

@@ -1,32 +1,32 @@
-"""Polling a batch until it ends: the schedule (:class:`PollSchedule`, pure) and :func:`watch`, the loop.
+"""Polling a batch until it ends: the schedule (:class:`PollSchedule`, pure) and :func:`watch`, one wait on the
+client's poll stream of the batch (:mod:`~doctrans_async._hub` sends the requests, one stream per batch).
 
-The loop is azure-core's, made explicit: fetch; while not terminal: wait, fetch. What it adds is a deadline
-that is never overslept and this schedule, which spares the service: the wait between polls is the larger of the
-server's ``Retry-After`` and our own schedule, which backs off while nothing changes, snaps back when the batch
-moves, and never polls more often than a fraction of the time already spent waiting (a one-hour wait costs about
-200 polls, not 3,600).
+What it adds to azure-core's loop (fetch; while not terminal: wait, fetch) is a deadline that is never overslept
+and this schedule, which spares the service: the wait between polls is the larger of the server's
+``Retry-After`` and our own schedule, which backs off while nothing changes, snaps back when the batch moves, and
+never polls more often than a fraction of the batch's age (a one-hour batch costs about 150 polls, not 3,600,
+however its waits are sliced).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
-import logging
 from collections.abc import AsyncGenerator, Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from doctrans_async._clock import Deadline, DeadlineReached, finite, positive
+from doctrans_async._clock import Deadline, finite, positive
 from doctrans_async._errors import PollingTimeoutError
-from doctrans_async._events import PollEvent
 from doctrans_async._models import BatchStatus, Status, StatusSummary
-from doctrans_async._pipeline import Pipeline
-from doctrans_async._sansio import Request, parse_batch_poll
+from doctrans_async._sansio import Request
+
+if TYPE_CHECKING:
+    from doctrans_async._hub import PollHub
 
 __all__ = ["PollPolicy", "PollReason", "PollSchedule", "StatusCallback", "wait", "watch"]
-
-logger = logging.getLogger("doctrans_async")
 
 StatusCallback = Callable[[BatchStatus], object]
 """A plain or async callable that sees every status fetched."""
@@ -41,9 +41,9 @@ class PollPolicy:
 
     After a poll that shows movement (a new status or new summary counts) the next wait is
     ``initial_interval``; each poll that shows no change multiplies it by ``growth``, up to ``max_interval``.
-    The wait is never below ``age_fraction`` times the time already spent waiting (capped at ``max_interval``),
-    nor below the server's ``Retry-After``, which is itself capped at ``max_retry_after`` (a status response
-    asking for a day's pause must not stall a wait that has no deadline).
+    The wait is never below ``age_fraction`` times the batch's age (from its ``created_at``; capped at
+    ``max_interval``), nor below the server's ``Retry-After``, which is itself capped at ``max_retry_after`` (a
+    status response asking for a day's pause must not stall a wait that has no deadline).
     """
 
     initial_interval: float = attrs.field(default=1.0, validator=positive)
@@ -60,7 +60,11 @@ class PollPolicy:
 
 
 class PollSchedule:
-    """The waits between polls of one batch. Pure: fed statuses and times, it returns seconds."""
+    """The waits between polls of one batch. Pure: fed statuses and times, it returns seconds.
+
+    ``started_at`` is the :meth:`~doctrans_async._clock.Clock.monotonic` reading at which the batch was created
+    (the poll stream reckons it from the first status's ``created_at``), so the age floor is the batch's age.
+    """
 
     def __init__(self, policy: PollPolicy, started_at: float) -> None:
         self._policy = policy
@@ -90,45 +94,48 @@ class PollSchedule:
         return wait
 
 
-async def watch(
-    pipeline: Pipeline, request: Request, deadline: Deadline, policy: PollPolicy
-) -> AsyncGenerator[BatchStatus, None]:
-    """Each status ``request`` polls, until a terminal one (yielded last). No wait passes ``deadline``: when the
-    next poll would come after it, the loop waits out the time left and raises :class:`PollingTimeoutError`
-    with the last status seen."""
-    schedule = PollSchedule(policy, pipeline.clock.monotonic())
-    last: BatchStatus | None = None
-    with pipeline.redacting():
-        while True:
-            try:
-                status, retry_after = await pipeline.call(request, deadline, parse_batch_poll)
-            except DeadlineReached as reached:
-                cut = f" while polling ({reached.error})" if reached.error is not None else ""
-                raise PollingTimeoutError(
-                    f"the deadline of {deadline.seconds:g}s passed{cut}", last_status=last
-                ) from reached.error
-            last = status
-            yield status
-            if status.is_terminal:
-                return
-            wait = schedule.next_wait(status, retry_after=retry_after, now=pipeline.clock.monotonic())
-            if logger.isEnabledFor(logging.DEBUG):
-                shown = pipeline.secrets.redactor.value((status.id, status.status))
-                logger.debug("batch %s is %s; next poll in %.3fs (%s)", *shown, wait, schedule.reason)
-            pipeline.emit(PollEvent(status.id, status.status, wait, schedule.reason))
-            if not deadline.allows(wait):
-                await pipeline.clock.sleep(deadline.remaining() or 0.0)
-                raise PollingTimeoutError(
-                    f"batch {status.id} was still {status.status} after {deadline.seconds:g}s", last_status=status
-                )
-            await pipeline.clock.sleep(wait)
+async def watch(hub: PollHub, batch_id: str, request: Request, deadline: Deadline) -> AsyncGenerator[BatchStatus, None]:
+    """Each status of batch ``batch_id`` the client's poll stream fetches while this wait is on it (first the
+    stream's latest, if it has one), until a terminal one (yielded last). The wait keeps its own deadline: past it,
+    :class:`PollingTimeoutError` with the last status it saw. Leaving (closing, cancelling) never disturbs the
+    other waiters of the batch; the last to leave stops the stream."""
+    if deadline.expired():
+        raise PollingTimeoutError(f"the deadline of {deadline.seconds or 0:g}s passed", last_status=None)
+    stream, waiter = hub.join(batch_id, request, deadline)
+    try:
+        with hub.pipeline.redacting():
+            while True:
+                if waiter.inbox:
+                    status = waiter.inbox.popleft()
+                    yield status
+                    if status.is_terminal:
+                        return
+                    continue
+                if waiter.end is not None:
+                    raise waiter.end
+                waiter.ready.clear()
+                try:
+                    await _until_ready(waiter.ready, deadline)
+                except TimeoutError:
+                    if waiter.end is None:  # else the stream's own account of the deadline, with its cause
+                        raise stream.timeout_error(waiter) from None
+    finally:
+        hub.leave(stream, waiter)
+
+
+async def _until_ready(ready: asyncio.Event, deadline: Deadline) -> None:
+    if deadline.at is None:
+        await ready.wait()
+        return
+    async with deadline.scope():
+        await ready.wait()
 
 
 async def wait(
-    pipeline: Pipeline, request: Request, deadline: Deadline, policy: PollPolicy, on_status: StatusCallback | None
+    hub: PollHub, batch_id: str, request: Request, deadline: Deadline, on_status: StatusCallback | None
 ) -> BatchStatus:
     """The terminal status :func:`watch` ends with, each status shown to ``on_status`` (plain or async) first."""
-    statuses = watch(pipeline, request, deadline, policy)
+    statuses = watch(hub, batch_id, request, deadline)
     final = None
     async with contextlib.aclosing(statuses):
         async for final in statuses:

@@ -2,8 +2,9 @@
 
     python examples/queue_worker.py [BATCH_ID ...] [--concurrency N]
 
-Whatever feeds the queue (a message bus consumer, a webhook, another task) only puts ids; the worker takes a new
-id only when it has room to wait on it, so a burst of ids queues up instead of opening hundreds of polls. Each
+Whatever feeds the queue (a message bus consumer, a webhook, another task) only puts ids. The worker is the
+client's ``as_completed`` fed by the queue: it takes a new id only when it has room to wait on it, so a burst of
+ids queues up instead of opening hundreds of polls, and the batches it waits on are polled together. Each
 batch's outcome is reported the moment it ends, in whatever order that is; one batch's error (unknown id,
 timeout, an impossible id such as ``..``) is that batch's outcome and never stops the others. Put ``None`` on
 the queue to stop the worker once the batches it took have ended.
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
-from doctrans_async import BatchOutcome, DocumentTranslationClient, DocumentTranslationError
+from doctrans_async import BatchOutcome, DocumentTranslationClient
 from doctrans_async.emulator import Emulator
 
 try:
@@ -39,16 +41,11 @@ def describe(outcome: BatchOutcome) -> str:
     return f"{outcome.batch_id}: {outcome.status.status} ({s.success} succeeded, {s.failed} failed of {s.total})"
 
 
-async def outcome_of(client: DocumentTranslationClient, batch_id: str, timeout: float | None) -> BatchOutcome:
-    """Wait on one batch; its error, if the library raised one, is its outcome.
-
-    A ``ValueError`` is the library refusing the id itself (``..``, an id with a ``/``) before sending: that id's
-    outcome too, as :meth:`~doctrans_async.DocumentTranslationClient.as_completed` has it.
-    """
-    try:
-        return BatchOutcome(batch_id, await client.wait_for_completion(batch_id, timeout=timeout), None)
-    except (DocumentTranslationError, ValueError) as error:
-        return BatchOutcome(batch_id, None, error)
+async def drain(queue: BatchQueue) -> AsyncIterator[str]:
+    """The ids put on ``queue``, as they arrive, until ``None`` (marked done at once: it asks for nothing)."""
+    while (batch_id := await queue.get()) is not None:
+        yield batch_id
+    queue.task_done()
 
 
 async def work(
@@ -61,33 +58,17 @@ async def work(
 ) -> list[BatchOutcome]:
     """Wait on the batches whose ids arrive on ``queue``, at most ``concurrency`` at once, until ``None`` arrives.
 
-    ``report`` sees each outcome as its batch ends; the outcomes are also returned, in that order, once every
-    batch taken has ended. ``queue.task_done()`` is called as each id is dealt with, so producers may ``join()``.
+    ``timeout`` bounds each batch's wait. ``report`` sees each outcome as its batch ends; the outcomes are also
+    returned, in that order, once every batch taken has ended. ``queue.task_done()`` is called as each id is dealt
+    with, so producers may ``join()``. An error that is not a batch's outcome (a bug) stops the worker.
     """
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be >= 1, got {concurrency}")
-    slots = asyncio.Semaphore(concurrency)
     outcomes: list[BatchOutcome] = []
-
-    async def handle(batch_id: str) -> None:
-        try:
-            outcome = await outcome_of(client, batch_id, timeout)
-        finally:
-            slots.release()
+    waits = client.as_completed(drain(queue), concurrency=concurrency, batch_timeout=timeout)
+    async with contextlib.aclosing(waits):
+        async for outcome in waits:
             queue.task_done()
-        outcomes.append(outcome)
-        report(outcome)
-
-    # A TaskGroup: a bug (an exception that is not a batch's outcome) cancels the other waits instead of hiding.
-    async with asyncio.TaskGroup() as waits:
-        while True:
-            await slots.acquire()  # room first, then an id: ids wait in the queue, not in memory here
-            batch_id = await queue.get()
-            if batch_id is None:
-                slots.release()
-                queue.task_done()
-                break
-            waits.create_task(handle(batch_id))
+            outcomes.append(outcome)
+            report(outcome)
     return outcomes
 
 

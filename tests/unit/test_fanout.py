@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from doctrans_async._errors import NotFoundError, PollingTimeoutError
-from doctrans_async._fanout import outcomes_as_completed
+from doctrans_async._fanout import outcomes_as_completed, outcomes_in_order
 from doctrans_async._models import BatchOutcome, BatchStatus, Status, StatusSummary
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -151,3 +151,73 @@ async def test_concurrency_below_one_refused(concurrency: int) -> None:
 async def test_no_batches_no_outcomes() -> None:
     """An empty set of batches yields nothing."""
     assert [o async for o in outcomes_as_completed([], Waits(), concurrency=1)] == []
+
+
+# --- ids that arrive one by one ------------------------------------------------------------------------------
+
+
+async def test_ids_from_an_async_iterable_start_as_they_arrive_and_wait_for_room() -> None:
+    """Each wait starts when its id arrives; the next id is taken only when fewer than ``concurrency`` run; the
+    call ends when the ids end and every wait is done."""
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    waits = Waits("a", "b", "c")
+
+    async def arriving() -> AsyncGenerator[str, None]:
+        while (batch_id := await queue.get()) is not None:
+            yield batch_id
+
+    got: list[BatchOutcome] = []
+
+    async def consume() -> None:
+        got.extend([outcome async for outcome in outcomes_as_completed(arriving(), waits, concurrency=2)])
+
+    consumer = asyncio.create_task(consume())
+    await settle()
+    assert waits.started == []
+    queue.put_nowait("a")
+    await settle()
+    assert waits.started == ["a"]
+    for batch_id in ("b", "c", None):
+        queue.put_nowait(batch_id)
+    await settle()
+    assert waits.started == ["a", "b"]
+    assert queue.qsize() == 2  # "c" waits where it came from until there is room
+    waits.release["a"].set()
+    await settle()
+    assert waits.started == ["a", "b", "c"]
+    assert not consumer.done()
+    waits.release["b"].set()
+    waits.release["c"].set()
+    await consumer
+    assert [outcome.batch_id for outcome in got] == ["a", "b", "c"]
+    assert waits.most_at_once == 2
+
+
+async def test_a_failing_async_iterable_propagates_and_cancels_the_waits() -> None:
+    """The ids' own failure is the caller's: it propagates, and the waits still running are cancelled."""
+    waits = Waits("a")
+
+    async def broken() -> AsyncGenerator[str, None]:
+        yield "a"
+        await asyncio.sleep(0)
+        raise RuntimeError("the broker went away")
+
+    with pytest.raises(RuntimeError, match="broker"):
+        async for _ in outcomes_as_completed(broken(), waits, concurrency=3):
+            pass
+    assert waits.cancelled == ["a"]
+
+
+async def test_in_order_takes_an_async_iterable_in_arrival_order_once_each() -> None:
+    """wait_all's order for an async iterable is the order of arrival; an id that comes twice is waited on once."""
+    waits = Waits("x", "y")
+    for event in waits.release.values():
+        event.set()
+
+    async def arriving() -> AsyncGenerator[str, None]:
+        for batch_id in ("y", "x", "y"):
+            yield batch_id
+
+    outcomes = await outcomes_in_order(arriving(), waits, 5)
+    assert [outcome.batch_id for outcome in outcomes] == ["y", "x"]
+    assert sorted(waits.started) == ["x", "y"]
