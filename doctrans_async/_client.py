@@ -307,8 +307,9 @@ class DocumentTranslationClient:
 
     def iter_batch_pages(self, **options: Unpack[ListOptions]) -> AsyncGenerator[BatchPage, None]:
         """Yield the pages of the listing of all batches; arguments as for :meth:`iter_document_pages`."""
-        first_of = self._endpoint.batches
-        return listing(self._pipeline, self._endpoint, first_of, parse_batch_page, options, self._max_pages)
+        return listing(
+            self._pipeline, self._endpoint, self._endpoint.batches, parse_batch_page, options, self._max_pages
+        )
 
     def list_batches(self, **options: Unpack[ListOptions]) -> AsyncGenerator[BatchStatus, None]:
         """Yield the status of every batch of the resource, each once; arguments as for
@@ -316,11 +317,8 @@ class DocumentTranslationClient:
         return _items(self.iter_batch_pages(**options))
 
     def watch(self, batch_id: str, *, timeout: float | None = None) -> AsyncGenerator[BatchStatus, None]:
-        """Yield each status of batch ``batch_id`` as it is polled; the terminal status is the last one.
-
-        Polls as :meth:`wait_for_completion` does (on its shared stream); raises :class:`PollingTimeoutError` after
-        ``timeout`` seconds.
-        """
+        """Yield each status of batch ``batch_id`` as it is polled, the terminal one last. Polls as
+        :meth:`wait_for_completion` does (on its shared stream); :class:`PollingTimeoutError` after ``timeout`` s."""
         deadline = Deadline.after(self._clock, timeout)
         return watch(self._hub, batch_id, self._endpoint.batch_status(batch_id), deadline)
 

@@ -89,7 +89,8 @@ class CallEvent:
 
 Event = RequestEvent | RetryEvent | PollEvent | CallEvent
 EventHook = Callable[[Event], object]
-"""Called with every event, in the task that caused it; an exception it raises propagates to the caller."""
+"""Called with every event, in the context (``contextvars``) of the call that caused it (a shared poll: of the
+first wait it serves)."""
 
 
 class _Reporting(Protocol):

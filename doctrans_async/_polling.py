@@ -1,8 +1,8 @@
 """Polling a batch until it ends: the schedule (:class:`PollSchedule`, pure) and :func:`watch`, one wait on the
 client's poll stream of the batch (:mod:`~doctrans_async._hub` sends the requests, one stream per batch).
 
-What it adds to azure-core's loop (fetch; while not terminal: wait, fetch) is a deadline that is never overslept
-and this schedule, which spares the service: the wait between polls is the larger of the server's
+Beside the plain loop (fetch; while not terminal: wait, fetch) there is a deadline that is never overslept, and
+this schedule, which spares the service: the wait between polls is the larger of the server's
 ``Retry-After`` and our own schedule, which backs off while nothing changes, snaps back when the batch moves, and
 never polls more often than a fraction of the batch's age (a one-hour batch costs about 150 polls, not 3,600,
 however its waits are sliced).

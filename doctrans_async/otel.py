@@ -25,8 +25,9 @@ side by side: the aiohttp one is opened while the request is sent, ours is recor
 the same start and duration, as the event reports them). Keep both (ours adds the retry count and sees requests
 the aiohttp span misses, such as one refused before sending), or filter the aiohttp spans out in your pipeline.
 
-The hook is called in the task that made each request, so the current span is the caller's as OpenTelemetry's
-context propagation sees it; concurrent calls (``wait_all``, ``as_completed``) each get their own span.
+The hook is called in the context (``contextvars``) of the call that caused each request, so the current span is
+the caller's as OpenTelemetry's context propagation sees it: a shared poll, in the context of the first wait it
+serves. Concurrent calls (``wait_all``, ``as_completed``) each get their own span.
 """
 
 from __future__ import annotations
