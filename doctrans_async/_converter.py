@@ -209,73 +209,93 @@ class _Unusual(Exception):
     """Input the straight-line hooks leave to the generated ones."""
 
 
+# --- the straight-line hooks -------------------------------------------------------------------------------
+# Generated once, from the model's fields: one function per model that reads each wire key, checks its exact
+# type inline, and fills the new instance's slots through their descriptors. That skips the attrs __init__
+# (keyword handling, then an object.__setattr__ by name for every field, which looks the descriptor up each time);
+# it is sound because these models have no validators, converters or __attrs_post_init__ (checked below).
+
 _OPTIONAL_COUNT = (int, type(None))
 """The exact types an optional count may have on the straight line (a tuple test costs no call)."""
+_NUMBER = (int, float)
 
 
-def _straight_document(o: Any) -> DocumentStatus:
-    ident, to, error = o["id"], o["to"], o.get("error")
-    path, source_path, deployment = o.get("path"), o.get("sourcePath"), o.get("deploymentName")
-    progress, charged = o.get("progress", 0.0), o.get("characterCharged", 0)
-    scanned, scans_failed = o.get("totalImageScansSucceeded"), o.get("totalImageScansFailed")
-    images_charged, detected = o.get("imageCharged"), o.get("imageCharacterDetected")
-    if (
-        type(ident) is not str
-        or type(to) is not str
-        or (path is not None and type(path) is not str)
-        or (source_path is not None and type(source_path) is not str)
-        or (deployment is not None and type(deployment) is not str)
-        or type(progress) not in (int, float)
-        or not math.isfinite(progress)
-        or type(charged) is not int
-        or type(scanned) not in _OPTIONAL_COUNT
-        or type(scans_failed) not in _OPTIONAL_COUNT
-        or type(images_charged) not in _OPTIONAL_COUNT
-        or type(detected) not in _OPTIONAL_COUNT
-    ):
-        raise _Unusual
-    return DocumentStatus(
-        ident,
-        _STATUS_BY_WIRE[o["status"]],
-        to,
-        _timestamp(o["createdDateTimeUtc"]),
-        _timestamp(o["lastActionDateTimeUtc"]),
-        float(progress),
-        path,
-        source_path,
-        charged,
-        None if error is None else error_detail(error),
-        scanned,
-        scans_failed,
-        images_charged,
-        detected,
-        deployment,
-    )
+def _read_as(kind: object, value: str) -> tuple[str, str | None]:
+    """For a field of type ``kind`` read into the name ``value``: the expression stored, and the test that
+    sends the input to the generated hook (``None``: the expression itself raises on anything unusual)."""
+    if kind is str:
+        return value, f"type({value}) is not str"
+    if kind == str | None:
+        return value, f"{value} is not None and type({value}) is not str"
+    if kind is int:
+        return value, f"type({value}) is not int"
+    if kind == int | None:
+        return value, f"type({value}) not in _OPTIONAL_COUNT"
+    if kind is float:
+        return f"float({value})", f"type({value}) not in _NUMBER or not _isfinite({value})"
+    if kind is Status:
+        return f"_STATUS_BY_WIRE[{value}]", None  # KeyError or TypeError for anything but a known wire text
+    if kind is datetime:
+        # The cache's hit inline; a miss (or a non-string, which fromisoformat refuses) goes through _timestamp.
+        return f"(_TIMESTAMPS_get({value}) or _timestamp({value}))", None
+    if kind == ErrorDetail | None:
+        return f"(None if {value} is None else error_detail({value}))", None
+    if kind in _STRAIGHT_NESTED:
+        return f"{_STRAIGHT_NESTED[kind]}({value})", None
+    raise TypeError(f"no straight-line reading of {kind!r}")
 
 
-_SUMMARY_KEYS = ("total", "failed", "success", "inProgress", "notYetStarted", "cancelled")
-_SUMMARY_IMAGE_KEYS = ("totalImageScansSucceeded", "totalImageScansFailed", "totalImageCharged")
+_STRAIGHT_NESTED: dict[object, str] = {}
+_STRAIGHT_GLOBALS: dict[str, Any] = {
+    "_new": object.__new__,
+    "_isfinite": math.isfinite,
+    "_OPTIONAL_COUNT": _OPTIONAL_COUNT,
+    "_NUMBER": _NUMBER,
+    "_STATUS_BY_WIRE": _STATUS_BY_WIRE,
+    "_TIMESTAMPS_get": _TIMESTAMPS.get,
+    "_timestamp": _timestamp,
+    "error_detail": error_detail,
+    "_Unusual": _Unusual,
+}
 
 
-def _straight_batch(o: Any) -> BatchStatus:
-    ident, summary, error = o["id"], o["summary"], o.get("error")
-    counts = [summary[key] for key in _SUMMARY_KEYS]
-    counts.append(summary.get("totalCharacterCharged", 0))
-    images = [summary.get(key) for key in _SUMMARY_IMAGE_KEYS]
-    if (
-        type(ident) is not str
-        or any(type(count) is not int for count in counts)
-        or any(type(count) not in _OPTIONAL_COUNT for count in images)
-    ):
-        raise _Unusual
-    return BatchStatus(
-        ident,
-        _STATUS_BY_WIRE[o["status"]],
-        _timestamp(o["createdDateTimeUtc"]),
-        _timestamp(o["lastActionDateTimeUtc"]),
-        StatusSummary(*counts, *images),
-        None if error is None else error_detail(error),
-    )
+def _make_straight(model: type[T]) -> Callable[[Any], T]:
+    """The straight-line hook of ``model``: the ordinary case converted, anything else raises (for the fallback)."""
+    kinds: tuple[attrs.Attribute[Any], ...] = attrs.fields(attrs.resolve_types(model))  # type: ignore[type-var, arg-type]
+    if hasattr(model, "__attrs_post_init__") or any(f.validator is not None or f.converter is not None for f in kinds):
+        raise TypeError(f"{model.__name__} has field logic that filling its slots would skip")
+    name = f"_straight_{model.__name__}"
+    lines = [f"def {name}(o):", "    obj = _new(_cls)"]
+    for number, field in enumerate(kinds):
+        wire = _wire_name(field.name)
+        if field.default is attrs.NOTHING:
+            read = f"o[{wire!r}]"
+        elif field.default is None:
+            read = f"o.get({wire!r})"
+        else:
+            read = f"o.get({wire!r}, {field.default!r})"
+        expression, unusual = _read_as(field.type, "v")
+        lines.append(f"    v = {read}")
+        if unusual is not None:
+            lines.append(f"    if {unusual}:")
+            lines.append("        raise _Unusual")
+        lines.append(f"    _set{number}(obj, {expression})")
+    lines.append("    return obj")
+    namespace = {
+        **_STRAIGHT_GLOBALS,
+        "_cls": model,
+        **{f"_set{number}": getattr(model, field.name).__set__ for number, field in enumerate(kinds)},
+    }
+    exec(compile("\n".join(lines), f"<straight-line hook of {model.__name__}>", "exec"), namespace)
+    function: Callable[[Any], T] = namespace[name]
+    _STRAIGHT_GLOBALS[name] = function
+    _STRAIGHT_NESTED[model] = name
+    return function
+
+
+_straight_summary = _make_straight(StatusSummary)
+_straight_batch = _make_straight(BatchStatus)
+_straight_document = _make_straight(DocumentStatus)
 
 
 def _with_fallback(straight: Callable[[Any], T], fallback: Callable[[Any, type], Any]) -> Callable[[Any, type], T]:
@@ -284,6 +304,18 @@ def _with_fallback(straight: Callable[[Any], T], fallback: Callable[[Any, type],
             return straight(o)
         except Exception:  # anything unusual is the generated hook's to convert, or to explain
             return fallback(o, cls)  # type: ignore[no-any-return]
+
+    return hook
+
+
+def _list_with_fallback(straight: Callable[[Any], T], fallback: Callable[[Any], list[T]]) -> Callable[[Any], list[T]]:
+    # A page whole on the straight line, with no per-item frame; any unusual item sends the whole page to the
+    # list hook, which converts each item through the item's hook (and its fallback), or explains which failed.
+    def hook(items: Any) -> list[T]:
+        try:
+            return [straight(item) for item in items]
+        except Exception:  # as above: the list hook converts it, or raises the detailed error
+            return fallback(items)
 
     return hook
 
@@ -298,9 +330,11 @@ def _hook(cls: Any) -> Callable[[Any], Any]:
 
 
 structure_batch: Callable[[Any], BatchStatus] = _hook(BatchStatus)
-structure_batches: Callable[[Any], list[BatchStatus]] = _hook(list[BatchStatus])
+structure_batches: Callable[[Any], list[BatchStatus]] = _list_with_fallback(_straight_batch, _hook(list[BatchStatus]))
 structure_document: Callable[[Any], DocumentStatus] = _hook(DocumentStatus)
-structure_documents: Callable[[Any], list[DocumentStatus]] = _hook(list[DocumentStatus])
+structure_documents: Callable[[Any], list[DocumentStatus]] = _list_with_fallback(
+    _straight_document, _hook(list[DocumentStatus])
+)
 structure_error: Callable[[Any], ErrorDetail] = error_detail
 structure_formats: Callable[[Any], list[FileFormat]] = _hook(list[FileFormat])
 structure_strings: Callable[[Any], list[str]] = _hook(list[str])

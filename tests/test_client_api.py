@@ -37,7 +37,7 @@ async def test_list_batches_with_filters(client: dt.DocumentTranslationClient, m
     after = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     first = (
         f"{BASE}/batches?top=3&ids=a,b&statuses=Succeeded,Cancelled"
-        f"&createdDateTimeUtcStart=2024-01-02T03:04:05.000000Z&orderby=createdDateTimeUtc%20desc&{Q}"
+        f"&createdDateTimeUtcStart=2024-01-02T03:04:05.000000Z&orderby=createdDateTimeUtc%20desc&maxpagesize=100&{Q}"
     )
     second = f"{BASE}/batches?skip=2&top=1&{Q}"
     mocked.get(first, payload={"value": [batch_body(batch_id="a"), batch_body(batch_id="b")], "nextLink": second})
@@ -54,7 +54,7 @@ async def test_list_batches_with_filters(client: dt.DocumentTranslationClient, m
 async def test_v1_filters_use_dollar_orderby(mocked: MockedService, clock: dt.VirtualClock) -> None:
     """On v1.0 the order parameter is $orderBy and batch pages use '@nextLink'."""
     mocked.get(
-        f"{V1}/batches?$orderBy=createdDateTimeUtc%20asc",
+        f"{V1}/batches?$orderBy=createdDateTimeUtc%20asc&$maxpagesize=100",
         payload={"value": [batch_body(batch_id="x")], "@nextLink": None},
     )
     async with dt.DocumentTranslationClient(ENDPOINT, key=SECRET, api_version="v1.0", clock=clock) as c:

@@ -164,7 +164,7 @@ async def test_next_links_with_unsafe_characters_refused(
 ) -> None:
     """A next link with control characters (line breaks, tabs) or non-ASCII is refused; the message carries no
     line break."""
-    url = f"{ENDPOINT}/translator/document/batches/b1/documents?api-version=2024-05-01"
+    url = f"{ENDPOINT}/translator/document/batches/b1/documents?maxpagesize=100&api-version=2024-05-01"
     mocked.get(url, payload={"value": [], "nextLink": link})
     with pytest.raises(dt.ContinuationLinkError) as caught:
         async for _ in client.list_documents("b1"):
@@ -177,7 +177,7 @@ async def test_next_link_with_raw_spaces_followed_as_percent_20(
     client: dt.DocumentTranslationClient, mocked: MockedService
 ) -> None:
     """The real service's link with a raw space is followed: the space sent as %20, the rest byte for byte."""
-    url = f"{ENDPOINT}/translator/document/batches?api-version=2024-05-01"
+    url = f"{ENDPOINT}/translator/document/batches?maxpagesize=100&api-version=2024-05-01"
     link = f"{ENDPOINT}/translator/document/batches?skip=1&$x=a,b&orderBy=createdDateTimeUtc asc&api-version=2024-05-01"
     sent = link.replace(" ", "%20")
     mocked.get(url, payload={"value": [], "@nextLink": link})
