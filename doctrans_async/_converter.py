@@ -101,18 +101,21 @@ _TIMESTAMPS_KEPT = 4096
 
 def _timestamp(text: str) -> datetime:
     parsed = _TIMESTAMPS.get(text)
-    if parsed is None:
-        # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits (keeping six).
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            # RFC 3339 allows a lower-case 't' and 'z', which fromisoformat refuses.
-            parsed = datetime.fromisoformat(text.upper())
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        if len(_TIMESTAMPS) >= _TIMESTAMPS_KEPT:
-            _TIMESTAMPS.clear()
-        _TIMESTAMPS[text] = parsed
+    return _new_timestamp(text) if parsed is None else parsed
+
+
+def _new_timestamp(text: str) -> datetime:
+    # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits (keeping six).
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        # RFC 3339 allows a lower-case 't' and 'z', which fromisoformat refuses.
+        parsed = datetime.fromisoformat(text.upper())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if len(_TIMESTAMPS) >= _TIMESTAMPS_KEPT:
+        _TIMESTAMPS.clear()
+    _TIMESTAMPS[text] = parsed
     return parsed
 
 
@@ -236,8 +239,8 @@ def _read_as(kind: object, value: str) -> tuple[str, str | None]:
     if kind is Status:
         return f"_STATUS_BY_WIRE[{value}]", None  # KeyError or TypeError for anything but a known wire text
     if kind is datetime:
-        # The cache's hit inline; a miss (or a non-string, which fromisoformat refuses) goes through _timestamp.
-        return f"(_TIMESTAMPS_get({value}) or _timestamp({value}))", None
+        # The cache's hit inline; a miss (or a non-string, which fromisoformat refuses) is parsed, once.
+        return f"(_TIMESTAMPS_get({value}) or _new_timestamp({value}))", None
     if kind == ErrorDetail | None:
         return f"(None if {value} is None else error_detail({value}))", None
     if kind in _STRAIGHT_NESTED:
@@ -253,7 +256,7 @@ _STRAIGHT_GLOBALS: dict[str, Any] = {
     "_NUMBER": _NUMBER,
     "_STATUS_BY_WIRE": _STATUS_BY_WIRE,
     "_TIMESTAMPS_get": _TIMESTAMPS.get,
-    "_timestamp": _timestamp,
+    "_new_timestamp": _new_timestamp,
     "error_detail": error_detail,
     "_Unusual": _Unusual,
 }
