@@ -148,6 +148,8 @@ make_structure: Any = make_dict_structure_fn
 _MODELS = (StatusSummary, BatchStatus, DocumentStatus, FileFormat)
 generated: dict[type, Callable[[Any, type], Any]] = {}
 """The cattrs-generated hook of each model (the straight-line hooks fall back to these)."""
+_with_fallback: dict[type, Callable[[Any], Any]] = {}
+"""The straight-line hook of a model, falling back to its generated one: the converter's hook, minus ``cls``."""
 
 
 def _make_converter() -> cattrs.Converter:
@@ -163,8 +165,9 @@ def _make_converter() -> cattrs.Converter:
         renames = {f.name: override(rename=_wire_name(f.name)) for f in attrs.fields(model)}
         generated[model] = make_structure(model, conv, **renames)
         conv.register_structure_hook(model, generated[model])
-    conv.register_structure_hook(DocumentStatus, _with_fallback(_straight_document, generated[DocumentStatus]))
-    conv.register_structure_hook(BatchStatus, _with_fallback(_straight_batch, generated[BatchStatus]))
+    for model, straight in ((DocumentStatus, _straight_document), (BatchStatus, _straight_batch)):
+        hook = _with_fallback[model] = _straight_or_generated(straight, model)
+        conv.register_structure_hook(model, lambda o, _, hook=hook: hook(o))
     return conv
 
 
@@ -301,8 +304,11 @@ _straight_batch = _make_straight(BatchStatus)
 _straight_document = _make_straight(DocumentStatus)
 
 
-def _with_fallback(straight: Callable[[Any], T], fallback: Callable[[Any, type], Any]) -> Callable[[Any, type], T]:
-    def hook(o: Any, cls: type) -> T:
+def _straight_or_generated(straight: Callable[[Any], T], cls: type[T]) -> Callable[[Any], T]:
+    # The converter's own hook for cls, without the frame that passes cls along (a poll converts one status).
+    fallback = generated[cls]
+
+    def hook(o: Any) -> T:
         try:
             return straight(o)
         except Exception:  # anything unusual is the generated hook's to convert, or to explain
@@ -332,9 +338,9 @@ def _hook(cls: Any) -> Callable[[Any], Any]:
     return lambda obj: hook(obj, cls)
 
 
-structure_batch: Callable[[Any], BatchStatus] = _hook(BatchStatus)
+structure_batch: Callable[[Any], BatchStatus] = _with_fallback[BatchStatus]
 structure_batches: Callable[[Any], list[BatchStatus]] = _list_with_fallback(_straight_batch, _hook(list[BatchStatus]))
-structure_document: Callable[[Any], DocumentStatus] = _hook(DocumentStatus)
+structure_document: Callable[[Any], DocumentStatus] = _with_fallback[DocumentStatus]
 structure_documents: Callable[[Any], list[DocumentStatus]] = _list_with_fallback(
     _straight_document, _hook(list[DocumentStatus])
 )
