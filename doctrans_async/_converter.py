@@ -4,9 +4,10 @@ Hooks are generated once, at import. Wire names are camelCase (``createdDateTime
 fields are snake_case.
 
 The two models a listing or a poll converts by the thousand (a document's and a batch's status) have a
-straight-line hook in front of the generated one: it converts the ordinary, well-formed case with no per-field
-calls, and hands anything else (an unknown status, a string where a number belongs, a missing field) to the
-cattrs-generated hook, which gives the same result or the detailed error. A property test holds the two equal.
+straight-line hook in front of the generated one: generated from the model's fields at import, it converts the
+ordinary, well-formed case with no per-field calls and fills the instance's slots directly, and hands anything
+else (an unknown status, a string where a number belongs, a missing field) to the cattrs-generated hook, which
+gives the same result or the detailed error. Property tests hold the two equal, field types included.
 """
 
 from __future__ import annotations
@@ -278,8 +279,10 @@ def _make_straight(model: type[T]) -> Callable[[Any], T]:
             read = f"o[{wire!r}]"
         elif field.default is None:
             read = f"o.get({wire!r})"
-        else:
+        elif type(field.default) in (int, float, str):
             read = f"o.get({wire!r}, {field.default!r})"
+        else:  # a factory or a mutable default would be shared, or not written back by its repr
+            raise TypeError(f"{model.__name__}.{field.name}'s default has no straight-line reading")
         expression, unusual = _read_as(field.type, "v")
         lines.append(f"    v = {read}")
         if unusual is not None:

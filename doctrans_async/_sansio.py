@@ -187,7 +187,7 @@ class ListQuery(TypedDict, total=False):
     skip: int | None
     """Skip this many first (applied before ``top``)."""
     page_size: int | None
-    """Ask for pages of this many (1–100)."""
+    """Ask for pages of this many (1–100); by default the largest, 100 (the service's own default is 50)."""
     ids: Sequence[str] | None
     statuses: Sequence[Status | str] | None
     created_after: datetime | None
