@@ -3,12 +3,14 @@
 Every contender sends the same requests to the same URLs:
 
 * ``list``: ``GET …/batches/{id}/documents?maxpagesize=P&api-version=V``, then each page's ``nextLink`` until none,
-  touching every document's ``status``.
+  touching every document's ``status`` (doctrans_async asks for no page size: its default is the largest, 100).
+* ``collect``: the same listing, every document kept in one list (the floor keeps the raw dicts): what collecting
+  costs in memory, beside streaming's flat line.
 * ``poll``: ``GET …/batches/{id}?api-version=V`` ``polls`` times in a row, reading ``status``.
 * ``watch``: every batch at once (``concurrency`` at most): poll; while not terminal, sleep ``interval`` then poll.
   A fixed interval, so the request count depends on the batches' durations only. doctrans_async gets it from
   ``PollPolicy(initial_interval=interval, max_interval=interval, growth=1.0, age_fraction=0.0)``; the floor and
-  the SDK run the same loop by hand. No Retry-After is sent by the emulator, so none stretches a wait.
+  the SDK run the same loop by hand. The emulator runs with ``--no-retry-after``, so no Retry-After stretches a wait.
 
 Each function returns ``{"items": …, "requests": …}`` so the runner can check the work was the same.
 """
@@ -27,7 +29,7 @@ TERMINAL = frozenset({"Succeeded", "Failed", "Canceled", "ValidationFailed"})
 # doctrans_async decodes with orjson when installed (the 'fast' extra); doctrans_stdlib_json is the same client held
 # to the standard library's json, as a plain install runs it.
 CONTENDERS = ("floor", "doctrans_async", "doctrans_stdlib_json", "official_sdk")
-WORKLOADS = ("list", "poll", "watch")
+WORKLOADS = ("list", "collect", "poll", "watch")
 
 
 @attrs.frozen
@@ -143,11 +145,36 @@ async def doctrans_list(job: Job) -> Result:
     from doctrans_async import DocumentTranslationClient
 
     items = 0
+    # No page_size: the client's default is the largest page (100), what the others ask for by name.
     async with DocumentTranslationClient(job.endpoint, key=job.key, api_version=job.api_version) as client:
-        async for document in client.list_documents(job.batch_ids[0], page_size=job.page_size):
+        async for document in client.list_documents(job.batch_ids[0]):
             _ = document.status
             items += 1
     return {"items": items, "requests": -(-items // job.page_size)}
+
+
+async def doctrans_collect(job: Job) -> Result:
+    from doctrans_async import DocumentTranslationClient
+
+    async with DocumentTranslationClient(job.endpoint, key=job.key, api_version=job.api_version) as client:
+        documents = [document async for document in client.list_documents(job.batch_ids[0])]
+    return {"items": len(documents), "requests": -(-len(documents) // job.page_size)}
+
+
+async def floor_collect(job: Job) -> Result:
+    headers = _floor_headers(job)
+    url: str | None = (
+        f"{_floor_base(job)}/{job.batch_ids[0]}/documents?maxpagesize={job.page_size}&api-version={job.api_version}"
+    )
+    documents: list[Any] = []
+    requests = 0
+    async with aiohttp.ClientSession() as session:
+        while url:
+            page = await _floor_get(session, url, headers)
+            requests += 1
+            documents.extend(page["value"])
+            url = page.get("nextLink")
+    return {"items": len(documents), "requests": requests}
 
 
 async def doctrans_poll(job: Job) -> Result:
@@ -232,6 +259,9 @@ async def sdk_watch(job: Job) -> Result:
 
 RUNNERS: dict[tuple[str, str], Runner] = {
     ("floor", "list"): floor_list,
+    ("floor", "collect"): floor_collect,
+    ("doctrans_async", "collect"): doctrans_collect,
+    ("doctrans_stdlib_json", "collect"): doctrans_collect,
     ("floor", "poll"): floor_poll,
     ("floor", "watch"): floor_watch,
     ("doctrans_async", "list"): doctrans_list,

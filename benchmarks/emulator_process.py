@@ -38,9 +38,14 @@ class BatchSpec:
 
 
 class EmulatorProcess:
-    """``with EmulatorProcess(batches, page_size=100) as info: ...`` runs the emulator until the block ends."""
+    """``with EmulatorProcess(batches) as info: ...`` runs the emulator until the block ends.
 
-    def __init__(self, batches: Sequence[BatchSpec], *, page_size: int = 100, seed: int = 0) -> None:
+    ``page_size`` is the server's own page size, for a client that asks for none (the real service's is 50).
+    """
+
+    def __init__(
+        self, batches: Sequence[BatchSpec], *, page_size: int = 50, seed: int = 0, retry_after: bool = False
+    ) -> None:
         self._args = [
             sys.executable,
             "-m",
@@ -55,6 +60,10 @@ class EmulatorProcess:
             "--seed",
             str(seed),
         ]
+        if not retry_after:
+            # The emulator sends the real service's Retry-After: 1 on a running batch's status; the floor and the
+            # SDK would ignore it and doctrans_async would obey it, so the watch would compare unlike schedules.
+            self._args.append("--no-retry-after")
         for spec in batches:
             self._args += ["--batch", spec.arg()]
         self._process: subprocess.Popen[str] | None = None

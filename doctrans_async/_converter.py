@@ -4,9 +4,10 @@ Hooks are generated once, at import. Wire names are camelCase (``createdDateTime
 fields are snake_case.
 
 The two models a listing or a poll converts by the thousand (a document's and a batch's status) have a
-straight-line hook in front of the generated one: it converts the ordinary, well-formed case with no per-field
-calls, and hands anything else (an unknown status, a string where a number belongs, a missing field) to the
-cattrs-generated hook, which gives the same result or the detailed error. A property test holds the two equal.
+straight-line hook in front of the generated one: generated from the model's fields at import, it converts the
+ordinary, well-formed case with no per-field calls and fills the instance's slots directly, and hands anything
+else (an unknown status, a string where a number belongs, a missing field) to the cattrs-generated hook, which
+gives the same result or the detailed error. Property tests hold the two equal, field types included.
 """
 
 from __future__ import annotations
@@ -101,18 +102,21 @@ _TIMESTAMPS_KEPT = 4096
 
 def _timestamp(text: str) -> datetime:
     parsed = _TIMESTAMPS.get(text)
-    if parsed is None:
-        # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits (keeping six).
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            # RFC 3339 allows a lower-case 't' and 'z', which fromisoformat refuses.
-            parsed = datetime.fromisoformat(text.upper())
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        if len(_TIMESTAMPS) >= _TIMESTAMPS_KEPT:
-            _TIMESTAMPS.clear()
-        _TIMESTAMPS[text] = parsed
+    return _new_timestamp(text) if parsed is None else parsed
+
+
+def _new_timestamp(text: str) -> datetime:
+    # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits (keeping six).
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        # RFC 3339 allows a lower-case 't' and 'z', which fromisoformat refuses.
+        parsed = datetime.fromisoformat(text.upper())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if len(_TIMESTAMPS) >= _TIMESTAMPS_KEPT:
+        _TIMESTAMPS.clear()
+    _TIMESTAMPS[text] = parsed
     return parsed
 
 
@@ -145,6 +149,8 @@ make_structure: Any = make_dict_structure_fn
 _MODELS = (StatusSummary, BatchStatus, DocumentStatus, FileFormat)
 generated: dict[type, Callable[[Any, type], Any]] = {}
 """The cattrs-generated hook of each model (the straight-line hooks fall back to these)."""
+_with_fallback: dict[type, Callable[[Any], Any]] = {}
+"""The straight-line hook of a model, falling back to its generated one: the converter's hook, minus ``cls``."""
 
 
 def _make_converter() -> cattrs.Converter:
@@ -160,8 +166,9 @@ def _make_converter() -> cattrs.Converter:
         renames = {f.name: override(rename=_wire_name(f.name)) for f in attrs.fields(model)}
         generated[model] = make_structure(model, conv, **renames)
         conv.register_structure_hook(model, generated[model])
-    conv.register_structure_hook(DocumentStatus, _with_fallback(_straight_document, generated[DocumentStatus]))
-    conv.register_structure_hook(BatchStatus, _with_fallback(_straight_batch, generated[BatchStatus]))
+    for model, straight in ((DocumentStatus, _straight_document), (BatchStatus, _straight_batch)):
+        hook = _with_fallback[model] = _straight_or_generated(straight, model)
+        conv.register_structure_hook(model, lambda o, _, hook=hook: hook(o))
     return conv
 
 
@@ -209,81 +216,118 @@ class _Unusual(Exception):
     """Input the straight-line hooks leave to the generated ones."""
 
 
+# --- the straight-line hooks -------------------------------------------------------------------------------
+# Generated once, from the model's fields: one function per model that reads each wire key, checks its exact
+# type inline, and fills the new instance's slots through their descriptors. That skips the attrs __init__
+# (keyword handling, then an object.__setattr__ by name for every field, which looks the descriptor up each time);
+# it is sound because these models have no validators, converters or __attrs_post_init__ (checked below).
+
 _OPTIONAL_COUNT = (int, type(None))
 """The exact types an optional count may have on the straight line (a tuple test costs no call)."""
+_NUMBER = (int, float)
 
 
-def _straight_document(o: Any) -> DocumentStatus:
-    ident, to, error = o["id"], o["to"], o.get("error")
-    path, source_path, deployment = o.get("path"), o.get("sourcePath"), o.get("deploymentName")
-    progress, charged = o.get("progress", 0.0), o.get("characterCharged", 0)
-    scanned, scans_failed = o.get("totalImageScansSucceeded"), o.get("totalImageScansFailed")
-    images_charged, detected = o.get("imageCharged"), o.get("imageCharacterDetected")
-    if (
-        type(ident) is not str
-        or type(to) is not str
-        or (path is not None and type(path) is not str)
-        or (source_path is not None and type(source_path) is not str)
-        or (deployment is not None and type(deployment) is not str)
-        or type(progress) not in (int, float)
-        or not math.isfinite(progress)
-        or type(charged) is not int
-        or type(scanned) not in _OPTIONAL_COUNT
-        or type(scans_failed) not in _OPTIONAL_COUNT
-        or type(images_charged) not in _OPTIONAL_COUNT
-        or type(detected) not in _OPTIONAL_COUNT
-    ):
-        raise _Unusual
-    return DocumentStatus(
-        ident,
-        _STATUS_BY_WIRE[o["status"]],
-        to,
-        _timestamp(o["createdDateTimeUtc"]),
-        _timestamp(o["lastActionDateTimeUtc"]),
-        float(progress),
-        path,
-        source_path,
-        charged,
-        None if error is None else error_detail(error),
-        scanned,
-        scans_failed,
-        images_charged,
-        detected,
-        deployment,
-    )
+def _read_as(kind: object, value: str) -> tuple[str, str | None]:
+    """For a field of type ``kind`` read into the name ``value``: the expression stored, and the test that
+    sends the input to the generated hook (``None``: the expression itself raises on anything unusual)."""
+    if kind is str:
+        return value, f"type({value}) is not str"
+    if kind == str | None:
+        return value, f"{value} is not None and type({value}) is not str"
+    if kind is int:
+        return value, f"type({value}) is not int"
+    if kind == int | None:
+        return value, f"type({value}) not in _OPTIONAL_COUNT"
+    if kind is float:
+        return f"float({value})", f"type({value}) not in _NUMBER or not _isfinite({value})"
+    if kind is Status:
+        return f"_STATUS_BY_WIRE[{value}]", None  # KeyError or TypeError for anything but a known wire text
+    if kind is datetime:
+        # The cache's hit inline; a miss (or a non-string, which fromisoformat refuses) is parsed, once.
+        return f"(_TIMESTAMPS_get({value}) or _new_timestamp({value}))", None
+    if kind == ErrorDetail | None:
+        return f"(None if {value} is None else error_detail({value}))", None
+    if kind in _STRAIGHT_NESTED:
+        return f"{_STRAIGHT_NESTED[kind]}({value})", None
+    raise TypeError(f"no straight-line reading of {kind!r}")
 
 
-_SUMMARY_KEYS = ("total", "failed", "success", "inProgress", "notYetStarted", "cancelled")
-_SUMMARY_IMAGE_KEYS = ("totalImageScansSucceeded", "totalImageScansFailed", "totalImageCharged")
+_STRAIGHT_NESTED: dict[object, str] = {}
+_STRAIGHT_GLOBALS: dict[str, Any] = {
+    "_new": object.__new__,
+    "_isfinite": math.isfinite,
+    "_OPTIONAL_COUNT": _OPTIONAL_COUNT,
+    "_NUMBER": _NUMBER,
+    "_STATUS_BY_WIRE": _STATUS_BY_WIRE,
+    "_TIMESTAMPS_get": _TIMESTAMPS.get,
+    "_new_timestamp": _new_timestamp,
+    "error_detail": error_detail,
+    "_Unusual": _Unusual,
+}
 
 
-def _straight_batch(o: Any) -> BatchStatus:
-    ident, summary, error = o["id"], o["summary"], o.get("error")
-    counts = [summary[key] for key in _SUMMARY_KEYS]
-    counts.append(summary.get("totalCharacterCharged", 0))
-    images = [summary.get(key) for key in _SUMMARY_IMAGE_KEYS]
-    if (
-        type(ident) is not str
-        or any(type(count) is not int for count in counts)
-        or any(type(count) not in _OPTIONAL_COUNT for count in images)
-    ):
-        raise _Unusual
-    return BatchStatus(
-        ident,
-        _STATUS_BY_WIRE[o["status"]],
-        _timestamp(o["createdDateTimeUtc"]),
-        _timestamp(o["lastActionDateTimeUtc"]),
-        StatusSummary(*counts, *images),
-        None if error is None else error_detail(error),
-    )
+def _make_straight(model: type[T]) -> Callable[[Any], T]:
+    """The straight-line hook of ``model``: the ordinary case converted, anything else raises (for the fallback)."""
+    kinds: tuple[attrs.Attribute[Any], ...] = attrs.fields(attrs.resolve_types(model))  # type: ignore[type-var, arg-type]
+    if hasattr(model, "__attrs_post_init__") or any(f.validator is not None or f.converter is not None for f in kinds):
+        raise TypeError(f"{model.__name__} has field logic that filling its slots would skip")
+    name = f"_straight_{model.__name__}"
+    lines = [f"def {name}(o):", "    obj = _new(_cls)"]
+    for number, field in enumerate(kinds):
+        wire = _wire_name(field.name)
+        if field.default is attrs.NOTHING:
+            read = f"o[{wire!r}]"
+        elif field.default is None:
+            read = f"o.get({wire!r})"
+        elif type(field.default) in (int, float, str):
+            read = f"o.get({wire!r}, {field.default!r})"
+        else:  # a factory or a mutable default would be shared, or not written back by its repr
+            raise TypeError(f"{model.__name__}.{field.name}'s default has no straight-line reading")
+        expression, unusual = _read_as(field.type, "v")
+        lines.append(f"    v = {read}")
+        if unusual is not None:
+            lines.append(f"    if {unusual}:")
+            lines.append("        raise _Unusual")
+        lines.append(f"    _set{number}(obj, {expression})")
+    lines.append("    return obj")
+    namespace = {
+        **_STRAIGHT_GLOBALS,
+        "_cls": model,
+        **{f"_set{number}": getattr(model, field.name).__set__ for number, field in enumerate(kinds)},
+    }
+    exec(compile("\n".join(lines), f"<straight-line hook of {model.__name__}>", "exec"), namespace)
+    function: Callable[[Any], T] = namespace[name]
+    _STRAIGHT_GLOBALS[name] = function
+    _STRAIGHT_NESTED[model] = name
+    return function
 
 
-def _with_fallback(straight: Callable[[Any], T], fallback: Callable[[Any, type], Any]) -> Callable[[Any, type], T]:
-    def hook(o: Any, cls: type) -> T:
+_straight_summary = _make_straight(StatusSummary)
+_straight_batch = _make_straight(BatchStatus)
+_straight_document = _make_straight(DocumentStatus)
+
+
+def _straight_or_generated(straight: Callable[[Any], T], cls: type[T]) -> Callable[[Any], T]:
+    # The converter's own hook for cls, without the frame that passes cls along (a poll converts one status).
+    fallback = generated[cls]
+
+    def hook(o: Any) -> T:
         try:
             return straight(o)
         except Exception:  # anything unusual is the generated hook's to convert, or to explain
             return fallback(o, cls)  # type: ignore[no-any-return]
+
+    return hook
+
+
+def _list_with_fallback(straight: Callable[[Any], T], fallback: Callable[[Any], list[T]]) -> Callable[[Any], list[T]]:
+    # A page whole on the straight line, with no per-item frame; any unusual item sends the whole page to the
+    # list hook, which converts each item through the item's hook (and its fallback), or explains which failed.
+    def hook(items: Any) -> list[T]:
+        try:
+            return [straight(item) for item in items]
+        except Exception:  # as above: the list hook converts it, or raises the detailed error
+            return fallback(items)
 
     return hook
 
@@ -297,10 +341,12 @@ def _hook(cls: Any) -> Callable[[Any], Any]:
     return lambda obj: hook(obj, cls)
 
 
-structure_batch: Callable[[Any], BatchStatus] = _hook(BatchStatus)
-structure_batches: Callable[[Any], list[BatchStatus]] = _hook(list[BatchStatus])
-structure_document: Callable[[Any], DocumentStatus] = _hook(DocumentStatus)
-structure_documents: Callable[[Any], list[DocumentStatus]] = _hook(list[DocumentStatus])
+structure_batch: Callable[[Any], BatchStatus] = _with_fallback[BatchStatus]
+structure_batches: Callable[[Any], list[BatchStatus]] = _list_with_fallback(_straight_batch, _hook(list[BatchStatus]))
+structure_document: Callable[[Any], DocumentStatus] = _with_fallback[DocumentStatus]
+structure_documents: Callable[[Any], list[DocumentStatus]] = _list_with_fallback(
+    _straight_document, _hook(list[DocumentStatus])
+)
 structure_error: Callable[[Any], ErrorDetail] = error_detail
 structure_formats: Callable[[Any], list[FileFormat]] = _hook(list[FileFormat])
 structure_strings: Callable[[Any], list[str]] = _hook(list[str])

@@ -9,6 +9,7 @@ the configured origin, so no request object, error or log line can carry the key
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -186,7 +187,7 @@ class ListQuery(TypedDict, total=False):
     skip: int | None
     """Skip this many first (applied before ``top``)."""
     page_size: int | None
-    """Ask for pages of this many (1–100)."""
+    """Ask for pages of this many (1–100); by default the largest, 100 (the service's own default is 50)."""
     ids: Sequence[str] | None
     statuses: Sequence[Status | str] | None
     created_after: datetime | None
@@ -275,6 +276,9 @@ class Endpoint:
     url: str = attrs.field(converter=_strip_slash)
     version: ApiVersion = attrs.field(converter=ApiVersion)
     origin: Origin = attrs.field(init=False)
+    # The constant parts of every URL, built once: the operations' root and the query every call carries.
+    _root: str = attrs.field(init=False, repr=False, eq=False)
+    _fixed_query: str = attrs.field(init=False, repr=False, eq=False)
 
     @origin.default
     def _origin(self) -> Origin:
@@ -286,9 +290,18 @@ class Endpoint:
         except ValueError as exc:
             raise ValueError(f"the endpoint must be an http(s) origin without credentials: {exc}") from None
 
+    @_root.default
+    def _root_default(self) -> str:
+        return f"{self.url}{layout_of(self.version).base_path}"
+
+    @_fixed_query.default
+    def _fixed_query_default(self) -> str:
+        return _query(layout_of(self.version).query)
+
     def _url(self, path: str, params: Iterable[tuple[str, object]] = ()) -> str:
-        layout = layout_of(self.version)
-        return f"{self.url}{layout.base_path}{path}{_query([*params, *layout.query])}"
+        if not params:
+            return f"{self._root}{path}{self._fixed_query}"
+        return f"{self._root}{path}{_query([*params, *layout_of(self.version).query])}"
 
     def batch_status(self, batch_id: str) -> Request:
         """``GET /batches/{id}``."""
@@ -307,12 +320,14 @@ class Endpoint:
         the version lacks."""
         _check_range("top", query.get("top"), 0, MAX_INT32)
         _check_range("skip", query.get("skip"), 0, MAX_INT32)
-        _check_range("page_size", query.get("page_size"), 1, 100)
         layout = layout_of(self.version)
+        page_size = query.get("page_size")
+        _check_range("page_size", page_size, 1, layout.max_page_size)
         paging = {
             layout.top: query.get("top"),
             layout.skip: query.get("skip"),
-            layout.page_size: query.get("page_size"),
+            # The largest page unless asked otherwise: half the requests of the service's default (50).
+            layout.page_size: layout.max_page_size if page_size is None else page_size,
         }
         statuses = query.get("statuses")
         filters = {
@@ -414,8 +429,14 @@ def check_id(value: str) -> str:
 _NOT_IN_ID = re.compile(r"[/?#\x00-\x1f\x7f-\x9f]")
 
 
+# What quote(safe="") leaves as it is: an id of only these (every id the service makes) is its own segment.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
 def _segment(value: str) -> str:
     # An id is one path segment; quoting is the second line of defence after check_id.
+    if type(value) is str and _UNRESERVED.fullmatch(value) and value not in (".", ".."):
+        return value
     return quote(check_id(value), safe="")
 
 
@@ -431,6 +452,10 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
     """
     if link is None or link == "":
         return None
+    if type(link) is str:
+        fast = _own_origin_link(link, origin, seen)
+        if fast is not None:
+            return fast
     if not isinstance(link, str):
         raise ContinuationLinkError(
             f"the next link is a {type(link).__name__}, not a string", method="GET", url=current_url
@@ -470,6 +495,36 @@ def check_next_link(link: object, *, current_url: str, origin: Origin, seen: set
 
 
 _NOT_URL_CHARACTER = re.compile(r"[^\x20-\x7e]")
+# What the fast path refuses to reason about: anything outside printable ASCII, a space, a fragment.
+_NOT_PLAIN = re.compile(r"[^\x21-\x7e]|#")
+
+
+@functools.cache
+def _origin_prefixes(origin: Origin) -> tuple[tuple[str, ...], str]:
+    """How a link on ``origin`` may start, written as the service writes it (lower case, the default port
+    written or not, a path following), and the normalised origin that starts its page key."""
+    scheme, host, port = origin
+    written = f"{scheme}://{host}:{port}"
+    prefixes = (f"{written}/",) if port != _DEFAULT_PORTS[scheme] else (f"{written}/", f"{scheme}://{host}/")
+    return prefixes if ":" not in host else (), written  # an IPv6 host is written in brackets: the careful path
+
+
+def _own_origin_link(link: str, origin: Origin, seen: set[str]) -> str | None:
+    """``check_next_link``'s answer for the ordinary link (absolute, on ``origin``, plain characters, no
+    fragment), or ``None`` to leave the link to the careful path, which also words every refusal.
+
+    The prefix decides the origin without parsing: the authority ends at the first '/', and it is the very
+    text of the endpoint's. The page key is what :func:`_page_key` makes of the same URL.
+    """
+    prefixes, written = _origin_prefixes(origin)
+    if not link.startswith(prefixes) or _NOT_PLAIN.search(link):
+        return None
+    rest = link[len(prefixes[0]) - 1 :] if link.startswith(prefixes[0]) else link[len(prefixes[-1]) - 1 :]
+    key = f"{written}{rest}" if "?" in rest else f"{written}{rest}?"
+    if key in seen:
+        return None  # the careful path raises, with its message
+    seen.add(key)
+    return link
 
 
 def page_key(url: str) -> str:

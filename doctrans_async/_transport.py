@@ -36,6 +36,9 @@ USER_AGENT = f"doctrans-async/{__version__} aiohttp/{aiohttp.__version__}"
 PLAIN_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
 """What every request carries; credentials come on top, for the endpoint's origin only."""
 
+# What a request without parts opens its files with: nothing (a nullcontext is reusable, and cheaper).
+_NO_FILES: contextlib.nullcontext[None] = contextlib.nullcontext()
+
 # Failures that happen before any byte of the request can have reached the service.
 _NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
@@ -144,13 +147,16 @@ class AiohttpTransport:
         # A token refresh is bounded by the deadline around us, and by the credential's own limit (which names it).
         headers = await self._headers(request)
         try:
+            # Bounded however the attempt ends; aiohttp arms no timer of its own beside this one (total=None, and
+            # its connect limit only while a connection is being made), so this costs what the floor's does.
             async with asyncio.timeout(limit):
-                with contextlib.ExitStack() as files:
+                # The upload machinery only for an upload: a status request is sent without an ExitStack.
+                with contextlib.ExitStack() if request.parts else _NO_FILES as files:
                     async with session.request(
                         request.method,
                         yarl.URL(request.url, encoded=True),
                         headers=headers,
-                        data=_form(request.parts, files) if request.parts else request.body,
+                        data=_form(request.parts, files) if files is not None else request.body,
                         allow_redirects=False,
                         raise_for_status=False,  # a borrowed session's setting must not replace our errors
                         timeout=self._aiohttp_timeout,

@@ -50,6 +50,8 @@ class Layout:
     """Whether a target (and a single document) may name a custom model's ``deploymentName``."""
     has_image_translation: bool = False
     """Whether a batch (and a single document) may ask to ``translateTextWithinImage``."""
+    max_page_size: int = 100
+    """The largest page the version serves: what a listing asks for unless told ``page_size=``."""
 
 
 def _document_layout(version: ApiVersion) -> Layout:

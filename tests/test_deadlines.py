@@ -17,13 +17,13 @@ async def test_listing_deadline_during_retries_is_resumable(
 ) -> None:
     """A page whose retry would pass the deadline raises ListingTimeoutError; resuming lists the rest, once each."""
     batch_id = emulator.add_batch(documents=23, seconds=0)
-    everything = [d.id async for d in live.list_documents(batch_id)]
+    everything = [d.id async for d in live.list_documents(batch_id, page_size=5)]
     # 30 s is within the retry policy's limits; only the 20 s deadline forbids the wait.
     emulator.faults.script("documents", [None, Fault.http(503, retry_after=30)])
     seen: list[str] = []
 
     async def consume() -> None:
-        async for document in live.list_documents(batch_id, timeout=20):
+        async for document in live.list_documents(batch_id, page_size=5, timeout=20):
             seen.append(document.id)
 
     with pytest.raises(dt.ListingTimeoutError) as caught:
@@ -43,7 +43,7 @@ async def test_listing_deadline_between_pages(emulator: Emulator, clock: dt.Virt
         emulator.reset_log()
 
         async def slow_consumer() -> None:
-            async for _ in client.iter_document_pages(batch_id, timeout=10):
+            async for _ in client.iter_document_pages(batch_id, page_size=5, timeout=10):
                 clock.advance(11)
 
         with pytest.raises(dt.ListingTimeoutError):

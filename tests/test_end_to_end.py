@@ -245,12 +245,12 @@ async def test_ordered_listing_follows_raw_space_links_to_the_end(
     emulator: Emulator, live: dt.DocumentTranslationClient
 ) -> None:
     """An ordered listing's next links carry the order with a raw space, as the real service writes them; the
-    listing follows them across every page (the emulator pages by 5), each batch once."""
+    listing follows them across every page (of 5), each batch once."""
     if live.api_version is dt.ApiVersion.V1_0_PREVIEW_1:
         return  # no order_by on that version (test_batch_listing_filters checks the refusal)
     ids = [emulator.add_batch(documents=1, seconds=0) for _ in range(12)]
     emulator.reset_log()
-    listed = [b.id async for b in live.list_batches(ids=ids, order_by="asc")]
+    listed = [b.id async for b in live.list_batches(ids=ids, order_by="asc", page_size=5)]
     assert sorted(listed) == sorted(ids)
     assert len(set(listed)) == len(listed)
     assert len(emulator.requests) == 3

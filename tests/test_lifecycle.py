@@ -24,7 +24,7 @@ async def test_cancelling_a_listing_mid_page(emulator: Emulator, clock: dt.Virtu
     async with dt.DocumentTranslationClient(emulator.endpoint, key=emulator.key, clock=clock) as client:
 
         async def consume() -> None:
-            async for document in client.list_documents(batch_id):
+            async for document in client.list_documents(batch_id, page_size=5):
                 seen.append(document.id)
 
         task = asyncio.create_task(consume())

@@ -17,7 +17,7 @@ async def test_list_batches_with_filters(client: dt.DocumentTranslationClient, m
     after = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     first = (
         f"{BASE}/batches?top=3&ids=a,b&statuses=Succeeded,Cancelled"
-        f"&createdDateTimeUtcStart=2024-01-02T03:04:05.000000Z&orderby=createdDateTimeUtc%20desc&{Q}"
+        f"&createdDateTimeUtcStart=2024-01-02T03:04:05.000000Z&orderby=createdDateTimeUtc%20desc&maxpagesize=100&{Q}"
     )
     second = f"{BASE}/batches?skip=2&top=1&{Q}"
     mocked.get(first, payload={"value": [batch_body(batch_id="a"), batch_body(batch_id="b")], "nextLink": second})
@@ -34,7 +34,7 @@ async def test_list_batches_with_filters(client: dt.DocumentTranslationClient, m
 async def test_v1_filters_use_dollar_orderby(mocked: MockedService, clock: dt.VirtualClock) -> None:
     """On v1.0 the order parameter is $orderBy and batch pages use '@nextLink'."""
     mocked.get(
-        f"{V1}/batches?$orderBy=createdDateTimeUtc%20asc",
+        f"{V1}/batches?$orderBy=createdDateTimeUtc%20asc&$maxpagesize=100",
         payload={"value": [batch_body(batch_id="x")], "@nextLink": None},
     )
     async with dt.DocumentTranslationClient(ENDPOINT, key=SECRET, api_version="v1.0", clock=clock) as c:
@@ -73,7 +73,7 @@ async def test_next_links_with_unsafe_characters_refused(
 ) -> None:
     """A next link with control characters (line breaks, tabs) or non-ASCII is refused; the message carries no
     line break."""
-    url = f"{ENDPOINT}/translator/document/batches/b1/documents?api-version=2024-05-01"
+    url = f"{ENDPOINT}/translator/document/batches/b1/documents?maxpagesize=100&api-version=2024-05-01"
     mocked.get(url, payload={"value": [], "nextLink": link})
     with pytest.raises(dt.ContinuationLinkError) as caught:
         async for _ in client.list_documents("b1"):
@@ -86,7 +86,7 @@ async def test_next_link_with_raw_spaces_followed_as_percent_20(
     client: dt.DocumentTranslationClient, mocked: MockedService
 ) -> None:
     """The real service's link with a raw space is followed: the space sent as %20, the rest byte for byte."""
-    url = f"{ENDPOINT}/translator/document/batches?api-version=2024-05-01"
+    url = f"{ENDPOINT}/translator/document/batches?maxpagesize=100&api-version=2024-05-01"
     link = f"{ENDPOINT}/translator/document/batches?skip=1&$x=a,b&orderBy=createdDateTimeUtc asc&api-version=2024-05-01"
     sent = link.replace(" ", "%20")
     mocked.get(url, payload={"value": [], "@nextLink": link})

@@ -228,7 +228,7 @@ async def test_listing_requests_sit_under_the_callers_span(
     batch_id = emulator.add_batch(documents=12, seconds=0)
     tracer = telemetry.tracer_provider.get_tracer("the user's code")
     with tracer.start_as_current_span("handle request") as outer:
-        documents = [document async for document in traced.list_documents(batch_id)]
+        documents = [document async for document in traced.list_documents(batch_id, page_size=5)]
     assert len(documents) == 12
     pages = telemetry.spans(SpanKind.CLIENT)
     assert len(pages) == 3  # the emulator's pages are of 5

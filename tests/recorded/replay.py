@@ -78,6 +78,22 @@ def _request_key(method: str, target: str) -> tuple[str, str, list[tuple[str, st
     return method.upper(), unquote(parts.path), sorted(parse_qsl(parts.query, keep_blank_values=True))
 
 
+# The client asks for the largest page (100) unless told a page size; the recorders' SDKs asked for none. Where
+# a recording has no page size at all, the client's default one is not a difference (any other size still is).
+_PAGE_SIZES = ("maxpagesize", "$maxpagesize")
+_DEFAULT_PAGE_SIZE = "100"
+
+
+def _matching_key(
+    recorded: tuple[str, str, list[tuple[str, str]]], sent: tuple[str, str, list[tuple[str, str]]]
+) -> tuple[str, str, list[tuple[str, str]]]:
+    """``sent``, without the client's default page size where the ``recorded`` request asked for no page size."""
+    if any(name in _PAGE_SIZES for name, _ in recorded[2]):
+        return sent
+    method, path, query = sent
+    return method, path, [(n, v) for n, v in query if not (n in _PAGE_SIZES and v == _DEFAULT_PAGE_SIZE)]
+
+
 class Replay:
     """Serve ``entries`` (a cassette's, plus any ``extra`` appended) to whoever asks, in order, on loopback."""
 
@@ -137,7 +153,8 @@ class Replay:
         if index >= len(self.entries):
             return self._mismatch(f"request {index}: {request.method} {request.raw_path} after the last entry")
         entry = self.entries[index]
-        wanted, got = _request_key(entry["method"], entry["uri"]), _request_key(request.method, request.raw_path)
+        wanted = _request_key(entry["method"], entry["uri"])
+        got = _matching_key(wanted, _request_key(request.method, request.raw_path))
         if wanted != got:
             return self._mismatch(
                 f"request {index}: {request.method} {request.raw_path}\n  recorded: {entry['method']} {entry['uri']}"

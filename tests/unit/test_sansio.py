@@ -88,14 +88,24 @@ def test_every_version_has_a_batch_url_case() -> None:
 @pytest.mark.parametrize(
     ("version", "expected"),
     [
-        (ApiVersion.V1_0_PREVIEW_1, f"{HOST}/translator/text/batch/v1.0-preview.1/batches/b1/documents"),
-        (ApiVersion.V1_0, f"{HOST}/translator/text/batch/v1.0/batches/b1/documents"),
-        (ApiVersion.V2024_05_01, f"{HOST}/translator/document/batches/b1/documents?api-version=2024-05-01"),
-        (ApiVersion.V2026_03_01, f"{HOST}/translator/document/batches/b1/documents?api-version=2026-03-01"),
+        (
+            ApiVersion.V1_0_PREVIEW_1,
+            f"{HOST}/translator/text/batch/v1.0-preview.1/batches/b1/documents?$maxpagesize=100",
+        ),
+        (ApiVersion.V1_0, f"{HOST}/translator/text/batch/v1.0/batches/b1/documents?$maxpagesize=100"),
+        (
+            ApiVersion.V2024_05_01,
+            f"{HOST}/translator/document/batches/b1/documents?maxpagesize=100&api-version=2024-05-01",
+        ),
+        (
+            ApiVersion.V2026_03_01,
+            f"{HOST}/translator/document/batches/b1/documents?maxpagesize=100&api-version=2026-03-01",
+        ),
     ],
 )
 def test_documents_url_without_paging(version: ApiVersion, expected: str) -> None:
-    """GET /batches/{id}/documents without paging parameters carries only the version's fixed query."""
+    """GET /batches/{id}/documents without paging parameters asks for the version's largest page (half the
+    requests of the service's default of 50), besides the version's fixed query."""
     assert Endpoint(HOST, version).documents("b1").url == expected
 
 
@@ -200,7 +210,7 @@ def test_id_is_quoted_as_one_segment(batch_id: str, segment: str) -> None:
     assert status.fragment == ""
     docs = urlsplit(endpoint.documents(batch_id, top=1).url)
     assert docs.path == f"/translator/document/batches/{segment}/documents"
-    assert docs.query == "top=1&api-version=2024-05-01"
+    assert docs.query == "top=1&maxpagesize=100&api-version=2024-05-01"
 
 
 @pytest.mark.parametrize("batch_id", ["..", "."])
