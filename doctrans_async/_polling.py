@@ -42,7 +42,7 @@ class PollPolicy:
     After a poll that shows movement (a new status or new summary counts) the next wait is
     ``initial_interval``; each poll that shows no change multiplies it by ``growth``, up to ``max_interval``.
     The wait is never below ``age_fraction`` times the batch's age (from its ``created_at``; capped at
-    ``max_interval``), nor below the server's ``Retry-After``, which is itself capped at ``max_retry_after`` (a
+    ``max_interval``), nor below the server's ``Retry-After``, which is itself capped at ``retry_after_cap`` (a
     status response asking for a day's pause must not stall a wait that has no deadline).
     """
 
@@ -50,7 +50,7 @@ class PollPolicy:
     max_interval: float = attrs.field(default=30.0, validator=positive)
     growth: float = attrs.field(default=1.5, validator=[finite, attrs.validators.ge(1.0)])
     age_fraction: float = attrs.field(default=0.05, validator=[finite, attrs.validators.ge(0.0)])
-    max_retry_after: float = attrs.field(default=300.0, validator=positive)
+    retry_after_cap: float = attrs.field(default=300.0, validator=positive)
 
     def __attrs_post_init__(self) -> None:
         if self.initial_interval > self.max_interval:
@@ -85,7 +85,7 @@ class PollSchedule:
         self._last = seen
         age_floor = min(policy.age_fraction * (now - self._started_at), policy.max_interval)
         if retry_after is not None:
-            retry_after = min(retry_after, policy.max_retry_after)
+            retry_after = min(retry_after, policy.retry_after_cap)
         wait = max(self._interval, age_floor, retry_after or 0.0)
         if retry_after is not None and retry_after >= max(self._interval, age_floor):
             self.reason = "retry-after"

@@ -68,7 +68,7 @@ def test_generators_refuse_it_when_called(
         lambda v: dt.RetryPolicy(max_retry_after=v),
         lambda v: dt.PollPolicy(initial_interval=v),
         lambda v: dt.PollPolicy(max_interval=v),
-        lambda v: dt.PollPolicy(max_retry_after=v),
+        lambda v: dt.PollPolicy(retry_after_cap=v),
         lambda v: dt.DocumentTranslationClient(ENDPOINT, key=SECRET, request_timeout=v),
     ],
 )

@@ -9,13 +9,13 @@ from tests.support import BASE, MockedService, Q, batch_body
 
 
 async def test_huge_retry_after_on_a_poll_is_capped(clock: dt.VirtualClock) -> None:
-    """A status response asking for a day's pause waits at most the poll policy's max_retry_after."""
+    """A status response asking for a day's pause waits at most the poll policy's retry_after_cap."""
     async with Emulator(clock=clock, retry_after=86400) as emu:
         batch_id = emu.add_batch(documents=2, seconds=600)
         async with dt.DocumentTranslationClient(emu.endpoint, key=emu.key, clock=clock) as client:
             final = await client.wait_for_completion(batch_id)
     assert final.status is dt.Status.SUCCEEDED
-    assert max(clock.sleeps) == dt.PollPolicy().max_retry_after
+    assert max(clock.sleeps) == dt.PollPolicy().retry_after_cap
 
 
 async def test_as_completed_and_wait_all(client: dt.DocumentTranslationClient, mocked: MockedService) -> None:

@@ -130,11 +130,11 @@ def test_poll_policy_validation(field: str, value: float) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"growth": 0.5}, {"initial_interval": 60, "max_interval": 30}, {"max_retry_after": 0}]
+    "kwargs", [{"growth": 0.5}, {"initial_interval": 60, "max_interval": 30}, {"retry_after_cap": 0}]
 )
 def test_poll_policy_refuses_policies_that_would_hammer(kwargs: dict[str, Any]) -> None:
     """A policy that would poll faster while nothing changes, or cap hints at nothing, is refused."""
-    with pytest.raises(ValueError, match=r"growth|initial_interval|max_retry_after"):
+    with pytest.raises(ValueError, match=r"growth|initial_interval|retry_after_cap"):
         dt.PollPolicy(**kwargs)
 
 
@@ -229,9 +229,9 @@ def test_retry_after_does_not_reset_growth() -> None:
     assert schedule.next_wait(batch(), retry_after=None, now=0.0) == 2.25
 
 
-def test_retry_after_capped_at_max_retry_after() -> None:
-    """A Retry-After above the policy's max_retry_after waits max_retry_after (a poll never stalls for a day)."""
-    schedule = PollSchedule(PollPolicy(max_retry_after=300.0), 0.0)
+def test_retry_after_capped_at_retry_after_cap() -> None:
+    """A Retry-After above the policy's retry_after_cap waits retry_after_cap (a poll never stalls for a day)."""
+    schedule = PollSchedule(PollPolicy(retry_after_cap=300.0), 0.0)
     assert schedule.next_wait(batch(), retry_after=86_400.0, now=0.0) == 300.0
     assert schedule.reason == "retry-after"
 
