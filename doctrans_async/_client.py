@@ -285,8 +285,8 @@ class DocumentTranslationClient:
     def iter_document_pages(self, batch_id: str, **options: Unpack[ListOptions]) -> AsyncGenerator[DocumentPage, None]:
         """Yield the pages of batch ``batch_id``'s document listing, as the service pages it.
 
-        ``top`` caps the documents listed, ``skip`` skips the first ones (applied before ``top``), ``page_size``
-        asks for pages of that many (1–100). The filters (v1.0 and later; an older version raises
+        ``top`` caps the documents listed, ``skip`` skips the first ones (before ``top``), ``page_size`` asks for
+        pages of that many (1–100; default 100). The filters (v1.0 and later; an older version raises
         :class:`UnsupportedOperationError` before any request) keep documents with one of ``ids``, one of
         ``statuses``, created after/before the given aware datetimes, ordered by creation ``"asc"``/``"desc"``.
 
