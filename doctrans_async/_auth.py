@@ -182,12 +182,17 @@ class TokenAuth:
         self._headers: dict[str, str] | None = None
         self._expires_on = 0.0
         self._lock = asyncio.Lock()
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     def _fresh(self) -> bool:
         return self._headers is not None and self._clock.utcnow().timestamp() < self._expires_on - self._margin
 
     async def headers(self) -> Mapping[str, str]:
         if not self._fresh():
+            loop = asyncio.get_running_loop()
+            if self._lock_loop is not loop:
+                # A lock is bound to the first loop it waits in: a client used in a second asyncio.run() needs its own.
+                self._lock, self._lock_loop = asyncio.Lock(), loop
             async with self._lock:
                 if not self._fresh():  # another request may have refreshed it while we waited
                     token = await self._token()

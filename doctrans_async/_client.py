@@ -162,8 +162,9 @@ class DocumentTranslationClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the client and the session it owns (a borrowed session is left open). Idempotent."""
+        """Close the client and its own session (a borrowed one stays open); waits still running end at once."""
         self._pipeline.closed = True
+        self._hub.close()
         await self._pipeline.transport.close()
 
     @reported("get_status")
@@ -172,9 +173,7 @@ class DocumentTranslationClient:
         return await self._once(self._endpoint.batch_status(batch_id), parse_batch_status, timeout)
 
     @reported("get_document_status")
-    async def get_document_status(
-        self, batch_id: str, document_id: str, *, timeout: float | None = None
-    ) -> DocumentStatus:
+    async def get_document_status(self, batch_id: str, document_id: str, *, timeout: Seconds = None) -> DocumentStatus:
         """The status of one document of batch ``batch_id``."""
         return await self._once(self._endpoint.document_status(batch_id, document_id), parse_document_status, timeout)
 

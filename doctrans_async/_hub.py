@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from doctrans_async._clock import Deadline, DeadlineReached
-from doctrans_async._errors import DocumentTranslationError, PollingTimeoutError, TransportError
+from doctrans_async._errors import ClientClosedError, DocumentTranslationError, PollingTimeoutError, TransportError
 from doctrans_async._events import PollEvent
 from doctrans_async._models import BatchStatus
 from doctrans_async._paging import Cursor
@@ -351,6 +351,12 @@ class PollHub:
                 error.__cause__ = reached.error
                 waiter.fail(error)
         stream.due = stream.earliest = -math.inf
+
+    def close(self) -> None:
+        """The client is closing: every wait still on a stream ends now, with :class:`ClientClosedError`, rather
+        than at its next poll (which could be minutes away)."""
+        for stream in list(self._streams.values()):
+            self._fail(stream, ClientClosedError("the DocumentTranslationClient was closed while waiting"))
 
     def _fail(self, stream: Stream, error: Exception) -> None:
         """A failure no retry cured is every waiter's own error (a copy each past the first, so that tracebacks

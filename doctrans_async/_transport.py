@@ -82,10 +82,10 @@ class AiohttpTransport:
         self._owned_loop: asyncio.AbstractEventLoop | None = None
         self._closer: AsyncGenerator[None, None] | None = None
         self._request_timeout = request_timeout
-        # aiohttp's own timer can swallow a cancellation that lands at the moment it fires (the task would go on
-        # retrying): each attempt is bounded by asyncio.timeout instead, which lets a cancellation win. aiohttp
-        # keeps the connect limit, which tells a request never sent from one that may have arrived.
-        self._aiohttp_timeout = aiohttp.ClientTimeout(total=None, connect=request_timeout)
+        # aiohttp's own total timer can swallow a cancellation that lands at the moment it fires (the task would go
+        # on retrying): each attempt is bounded by asyncio.timeout instead, which lets a cancellation win. aiohttp
+        # keeps a connect limit, which tells a request never sent from one that may have arrived.
+        self._aiohttp_timeout = _connect_limit(request_timeout)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -141,11 +141,13 @@ class AiohttpTransport:
             raise DeadlineReached(cut) from None
 
     async def _exchange(self, request: Request) -> Response:
-        session = await self._session()
         failure: TransportError | None = None
         limit = self._request_timeout if request.timeout is None else request.timeout
         # A token refresh is bounded by the deadline around us, and by the credential's own limit (which names it).
         headers = await self._headers(request)
+        # No await between taking the session and using it: a close() meanwhile must not meet a closed session.
+        session = await self._session()
+        connect = self._aiohttp_timeout if request.timeout is None else _connect_limit(request.timeout)
         try:
             # Bounded however the attempt ends; aiohttp arms no timer of its own beside this one (total=None, and
             # its connect limit only while a connection is being made), so this costs what the floor's does.
@@ -159,7 +161,7 @@ class AiohttpTransport:
                         data=_form(request.parts, files) if files is not None else request.body,
                         allow_redirects=False,
                         raise_for_status=False,  # a borrowed session's setting must not replace our errors
-                        timeout=self._aiohttp_timeout,
+                        timeout=connect,
                     ) as resp:
                         body, complete = await _read(resp)
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -171,6 +173,13 @@ class AiohttpTransport:
         if not 200 <= resp.status < 300:
             body = self._secrets.redactor.bytes(body)
         return Response(resp.status, resp.headers, body, complete)
+
+
+def _connect_limit(limit: float) -> aiohttp.ClientTimeout:
+    # Shorter than the attempt's limit, so that a connection never made is told as such (ConnectionTimeoutError:
+    # a POST may be sent again) before the attempt's own timeout ends it; aiohttp rounds limits of 5 s and more
+    # up to the next second, and 90 % stays below the attempt's limit however it rounds.
+    return aiohttp.ClientTimeout(total=None, connect=0.9 * limit)
 
 
 async def _read(resp: aiohttp.ClientResponse) -> tuple[bytes, bool]:

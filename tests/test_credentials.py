@@ -8,6 +8,7 @@ import re
 import socket
 import traceback
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -93,3 +94,24 @@ async def test_key_hidden_from_captured_locals() -> None:
     rendered = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
     assert "Ocp-Apim-Subscription-Key" in rendered  # the locals were captured...
     assert SECRET not in rendered  # ...and the key in them is hidden
+
+
+def test_token_refresh_in_a_second_event_loop() -> None:
+    """Two refreshes that contend in one asyncio.run() and again in another both work: the refresh lock is not
+    left bound to the first loop."""
+    from doctrans_async._auth import TokenAuth
+    from doctrans_async._clock import SystemClock
+
+    class Credential:
+        async def get_token(self, *scopes: str) -> Any:
+            await asyncio.sleep(0)
+            return SimpleNamespace(token="tok", expires_on=0)  # expired at once: every call refreshes
+
+    auth = TokenAuth(Credential(), region=None, base={}, clock=SystemClock())
+
+    async def two_at_once() -> list[str]:
+        both = await asyncio.gather(auth.headers(), auth.headers())
+        return [str(headers["Authorization"]) for headers in both]
+
+    assert asyncio.run(two_at_once()) == ["Bearer tok", "Bearer tok"]
+    assert asyncio.run(two_at_once()) == ["Bearer tok", "Bearer tok"]

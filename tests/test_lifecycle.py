@@ -7,6 +7,8 @@ import asyncio
 import gc
 import threading
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 import pytest
@@ -124,3 +126,42 @@ async def test_borrowed_session_raise_for_status_ignored(mocked: MockedService, 
     ):
         with pytest.raises(dt.NotFoundError):
             await client.get_status("b1")
+
+
+async def test_close_ends_the_waits_still_running(emulator: Emulator) -> None:
+    """Closing the client ends every wait still running with ClientClosedError at once, not at its next poll (a
+    minute away here, in real time: waiting for it would fail the 5 s bound below)."""
+    batch_id = emulator.add_batch(documents=2, seconds=3600)
+    slow = dt.PollPolicy(initial_interval=60, max_interval=60)
+    client = dt.DocumentTranslationClient(emulator.endpoint, key=emulator.key, poll=slow)
+    seen = asyncio.Event()
+    waits = [
+        asyncio.create_task(client.wait_for_completion(batch_id, on_status=lambda _: seen.set())) for _ in range(3)
+    ]
+    await seen.wait()  # the first poll answered: the stream now sleeps a minute before the next
+    polled = len(emulator.requests)
+    await client.close()
+    outcomes = await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), timeout=5)
+    assert all(isinstance(outcome, dt.ClientClosedError) for outcome in outcomes), outcomes
+    assert len(emulator.requests) == polled
+
+
+async def test_close_during_a_token_refresh_is_a_library_error(emulator: Emulator) -> None:
+    """A request whose token is being fetched when the client closes ends ClientClosedError, never aiohttp's
+    RuntimeError about a closed session."""
+    fetching = asyncio.Event()
+    release = asyncio.Event()
+
+    class Slow:
+        async def get_token(self, *scopes: str) -> Any:
+            fetching.set()
+            await release.wait()
+            return SimpleNamespace(token="tok", expires_on=2**31)
+
+    client = dt.DocumentTranslationClient(emulator.endpoint, credential=Slow())
+    call = asyncio.create_task(client.get_status(emulator.add_batch()))
+    await fetching.wait()
+    await client.close()
+    release.set()
+    with pytest.raises(dt.ClientClosedError):
+        await call

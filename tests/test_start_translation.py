@@ -184,3 +184,32 @@ async def test_post_retried_when_connection_never_made(clock: dt.VirtualClock) -
             await c.start_translation(source_url="u", target_url="t", target_language="fr")
     assert not caught.value.request_sent
     assert len(clock.sleeps) == 2
+
+
+async def test_post_sent_again_when_the_connection_was_never_made(clock: dt.VirtualClock) -> None:
+    """A connection that is never made (a resolver that never answers) is told as such before the attempt's own
+    limit ends it: the POST cannot have arrived, so it is sent again, as often as the policy allows."""
+
+    class Stuck(aiohttp.abc.AbstractResolver):
+        async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[Any]:
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+
+        async def close(self) -> None:
+            pass
+
+    attempts: list[dt.Event] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=Stuck())) as session:
+        client = dt.DocumentTranslationClient(
+            "https://never.invalid",
+            key=SECRET,
+            session=session,
+            request_timeout=0.1,
+            clock=clock,
+            retry=dt.RetryPolicy(max_attempts=3),
+            on_event=attempts.append,
+        )
+        with pytest.raises(dt.TransportError) as caught:
+            await client.start_translation(source_url="https://s/x", target_url="https://t/y", target_language="fr")
+    assert not caught.value.request_sent
+    assert sum(isinstance(event, dt.RequestEvent) for event in attempts) == 3

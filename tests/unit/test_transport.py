@@ -79,8 +79,8 @@ async def test_send_passes_the_request_as_given(mocked: MockedService, transport
     assert kwargs["headers"]["Content-Type"] == "x/y"
     assert kwargs["allow_redirects"] is False
     assert kwargs["raise_for_status"] is False
-    # Each attempt is bounded by asyncio.timeout, which a cancellation beats; aiohttp keeps the connect limit only.
-    assert kwargs["timeout"] == aiohttp.ClientTimeout(total=None, connect=30.0)
+    # Each attempt is bounded by asyncio.timeout, which a cancellation beats; aiohttp keeps a shorter connect limit.
+    assert kwargs["timeout"] == aiohttp.ClientTimeout(total=None, connect=0.9 * 30.0)
 
 
 async def test_request_timeout_of_a_request_replaces_the_transports(mocked: MockedService) -> None:
