@@ -3,8 +3,9 @@
 A request's path: a public call builds its :class:`Request` (:class:`~doctrans_async._sansio.Endpoint`) and its
 one :class:`Deadline` (from ``timeout=``); :class:`~doctrans_async._pipeline.Pipeline` sends it through the
 :class:`Transport`, retries while the policy allows and parses the response (``_sansio.parse_*``); listings
-loop over a :class:`~doctrans_async._paging.Cursor` (:func:`~doctrans_async._paging.pages`), polls over a
-:class:`~doctrans_async._polling.PollSchedule` (:func:`~doctrans_async._polling.watch`). Calls go one way.
+loop over a :class:`~doctrans_async._paging.Cursor` (:func:`~doctrans_async._paging.pages`); waits join their
+batch's shared poll stream (:class:`~doctrans_async._hub.PollHub`, on a :class:`~doctrans_async._polling.PollSchedule`).
+Calls go one way.
 """
 
 from __future__ import annotations
