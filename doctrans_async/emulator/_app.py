@@ -1,6 +1,6 @@
 """The HTTP front: aiohttp.web routing that serves the simulated service in every API version's layout.
 
-One application serves all four versions (see ``reference/rest-api.md``): v1.0-preview.1 and v1.0 under
+One application serves all four versions: v1.0-preview.1 and v1.0 under
 ``/translator/text/batch/{version}`` (``$top``/``$skip``/``$maxpagesize``, ``@nextLink``; also under
 ``/translatortext/batch/{version}``, where their ``Operation-Location`` points), 2024-05-01 and 2026-03-01 under
 ``/translator/document`` with ``?api-version=`` (``top``/``skip``/``maxpagesize``; ``nextLink`` on documents,
