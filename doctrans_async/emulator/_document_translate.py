@@ -7,7 +7,7 @@ from typing import Literal
 import attrs
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.multipart import BadContentDispositionHeader
+from aiohttp.multipart import BadContentDispositionHeader, BadContentDispositionParam
 
 from doctrans_async.emulator._call import Call, Reply
 from doctrans_async.emulator._formats import SYNCHRONOUS_FORMATS, Format
@@ -92,10 +92,10 @@ async def _read_upload(request: web.Request, limit: int) -> Upload:
                 raise ApiError(400, MAX_GLOSSARIES_ERROR)
             else:
                 glossaries.append(await _read_part(part, "glossary", MAX_GLOSSARY_BYTES))
-    except (ValueError, HttpProcessingError, BadContentDispositionHeader, AssertionError):
+    except (ValueError, HttpProcessingError, BadContentDispositionHeader, BadContentDispositionParam, AssertionError):
         # aiohttp's multipart reader raises these for a malformed body (HttpProcessingError: bad part headers or
-        # an overlong line; the warning when warnings are errors, as under pytest; AssertionError "Reading after
-        # EOF" on aiohttp 3.10, for a body that ends before its closing boundary): the client's fault, a 400.
+        # an overlong line; the two warnings when warnings are errors, as under pytest; AssertionError "Reading
+        # after EOF" on aiohttp 3.10, for a body that ends before its closing boundary): the client's fault, a 400.
         raise invalid_request("The multipart body is malformed.", "Body", "InvalidRequestBody") from None
     if document is None:
         raise _no_document("The request has no document part.")

@@ -96,8 +96,8 @@ class Filters:
     descending: bool = True
     ordered: bool = False
     """An order was asked for (next links then carry it)."""
-    raw: tuple[tuple[str, str], ...] = ()
-    """The filters as sent, by their canonical names, for next links."""
+    as_sent: tuple[tuple[str, str], ...] = ()
+    """The filters other than the order as sent (names canonical), for next links."""
 
     def admits(self, created_ticks: int) -> bool:
         """Whether something created at ``created_ticks`` is inside the created-date window."""
@@ -165,7 +165,7 @@ def parse_filters(query: Query, layout: Layout) -> Filters:
         created_to=_parse_date("createdDateTimeUtcEnd", query.get("createdDateTimeUtcEnd")),
         descending=_parse_order(layout.order_by, order),
         ordered=order is not None,
-        raw=tuple((name, value) for name in _FILTER_NAMES if (value := query.get(name)) is not None),
+        as_sent=tuple((name, value) for name in _FILTER_NAMES if (value := query.get(name)) is not None),
     )
 
 
@@ -182,7 +182,7 @@ def next_link_query(layout: Layout, paging: Paging, filters: Filters, *, raw_spa
     if filters.ordered:
         direction = "desc" if filters.descending else "asc"
         pairs.append((layout.order_by_link, f"createdDateTimeUtc {direction}"))
-    pairs += filters.raw
+    pairs += filters.as_sent
     if layout.in_query:
         pairs.append(("api-version", layout.version))
     safe = ",: " if raw_spaces else ",:"

@@ -226,7 +226,8 @@ class Batch:
     names: Sequence[str] | None
     document_suffix: str
     cancel_seconds: float
-    validation_error: str = "InvalidDocumentAccessLevel"
+    validation_error: str
+    """The inner error code it fails validation with, if its outcome is ValidationFailed."""
     cancelled_at: float | None = None
     """Elapsed seconds at which a cancel was accepted."""
     _charge_prefix: array[int] | None = None

@@ -1,7 +1,7 @@
 """The service's wire vocabulary: each API version's layout, and the JSON bodies of errors, batches and documents.
 
-Pure data and pure functions: what the real service's bodies and error shapes look like (as its recorded
-responses in ``tests/recorded/cassettes/`` show them), with nothing about routing, requests or faults.
+Pure data and pure functions: what the real service's bodies and error shapes look like (its public REST specs and
+the recorded responses in ``tests/recorded/cassettes/``), with nothing about routing, requests or faults.
 """
 
 from __future__ import annotations

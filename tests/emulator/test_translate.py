@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 from collections.abc import Sequence
 
 import aiohttp
@@ -179,6 +180,41 @@ async def test_a_glossary_over_one_mebibyte_is_413() -> None:
     assert error_of(answer) == (413, "RequestEntityTooLarge", "Glossary")
 
 
+async def test_no_mangled_upload_gets_a_500() -> None:
+    """300 seeded random mutations of a valid upload (bytes dropped, inserted, changed, the body cut) each get an
+    answer below 500: a malformed request is the client's fault, whatever breaks in it."""
+    valid = (
+        b"--xyz\r\n" + _PART + b"hello\r\n--xyz\r\n"
+        b'Content-Disposition: form-data; name="glossary"; filename="g.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        b"a,b\r\n--xyz--\r\n"
+    )
+    source = random.Random(7)
+    async with serve() as probe:
+        url = f"{probe.emulator.endpoint}/translator/document:translate?api-version=2024-05-01&targetLanguage=fr"
+        headers = {**AUTH, "Content-Type": "multipart/form-data; boundary=xyz"}
+        statuses = [
+            (await probe.send("POST", url, headers=headers, data=_mangled(valid, source))).status for _ in range(300)
+        ]
+    assert max(statuses) < 500
+    assert 400 in statuses
+
+
+def _mangled(data: bytes, source: random.Random) -> bytes:
+    mangled = bytearray(data)
+    for _ in range(source.randint(1, 6)):
+        at = source.randrange(len(mangled) + 1)
+        how = source.randrange(4)
+        if how == 0:
+            del mangled[at : at + 1]
+        elif how == 1:
+            mangled[at:at] = bytes([source.randrange(256)])
+        elif how == 2:
+            mangled[at : at + 1] = bytes([source.randrange(256)])
+        else:
+            del mangled[at:]
+    return bytes(mangled)
+
+
 @pytest.mark.parametrize(
     ("parts", "body"),
     [
@@ -209,6 +245,10 @@ MALFORMED_MULTIPART = {
     "broken-disposition": (
         "multipart/form-data; boundary=xyz",
         b'--xyz\r\nContent-Disposition: form-data; name="document; filename=\r\n\r\nx\r\n--xyz--\r\n',
+    ),
+    "broken-disposition-parameter": (
+        "multipart/form-data; boundary=xyz",
+        b'--xyz\r\nContent-Disposition: form-data; 6 name="document"; filename="a.txt"\r\n\r\nx\r\n--xyz--\r\n',
     ),
 }
 
