@@ -70,6 +70,16 @@ async def translate_document(call: Call) -> Reply:
     return Reply(200, None, data=text.encode())
 
 
+_MALFORMED = (
+    ValueError,
+    HttpProcessingError,  # bad part headers, an overlong line
+    BadContentDispositionHeader,  # the two warnings, when warnings are errors (as under pytest)
+    BadContentDispositionParam,
+    AssertionError,  # aiohttp 3.10: "Reading after EOF", for a body that ends before its closing boundary
+    IndexError,  # aiohttp 3.10: an empty Content-Disposition parameter value
+)
+
+
 async def _read_upload(request: web.Request, limit: int) -> Upload:
     """Read the multipart body part by part, never holding more of a part than its limit."""
     if request.content_type.partition("/")[0] != "multipart":
@@ -92,10 +102,8 @@ async def _read_upload(request: web.Request, limit: int) -> Upload:
                 raise ApiError(400, MAX_GLOSSARIES_ERROR)
             else:
                 glossaries.append(await _read_part(part, "glossary", MAX_GLOSSARY_BYTES))
-    except (ValueError, HttpProcessingError, BadContentDispositionHeader, BadContentDispositionParam, AssertionError):
-        # aiohttp's multipart reader raises these for a malformed body (HttpProcessingError: bad part headers or
-        # an overlong line; the two warnings when warnings are errors, as under pytest; AssertionError "Reading
-        # after EOF" on aiohttp 3.10, for a body that ends before its closing boundary): the client's fault, a 400.
+    except _MALFORMED:
+        # aiohttp's multipart reader raises these for a malformed body: the client's fault, a 400.
         raise invalid_request("The multipart body is malformed.", "Body", "InvalidRequestBody") from None
     if document is None:
         raise _no_document("The request has no document part.")
