@@ -87,7 +87,10 @@ async def test_wait_for_at_the_request_timeout_cancels_the_wait(silent: tuple[Si
     """asyncio.wait_for(wait_for_completion(...), t) with t at the request timeout ends by wait_for's timeout,
     after one request: the request's own timeout firing at the same moment does not start a retry."""
     server, endpoint = silent
-    async with dt.DocumentTranslationClient(endpoint, key="k", request_timeout=0.05) as client:
+    # Unjittered, the retry after a request timeout waits 0.5 s: past wait_for's timeout whatever the offset, so a
+    # second request can only be sent if the cancellation was lost.
+    no_jitter = dt.RetryPolicy(jitter=False)
+    async with dt.DocumentTranslationClient(endpoint, key="k", request_timeout=0.05, retry=no_jitter) as client:
         with pytest.raises(TimeoutError) as caught:
             await asyncio.wait_for(client.wait_for_completion("b1"), 0.05 + offset)
     assert not isinstance(caught.value, dt.DocumentTranslationError)
