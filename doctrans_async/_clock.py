@@ -138,6 +138,11 @@ class VirtualClock:
         return f"VirtualClock(elapsed={self._elapsed:.3f})"
 
 
+def _finite_number(value: object) -> bool:
+    # bool is an int to isinstance, and True seconds is nobody's intent.
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
 def check_seconds(name: str, value: float | None) -> float | None:
     """``value`` if it is ``None`` or a finite number of seconds >= 0; :class:`ValueError` (NaN, infinity,
     negative) or :class:`TypeError` otherwise. A NaN must never come to mean "wait forever"."""
@@ -152,20 +157,20 @@ def check_seconds(name: str, value: float | None) -> float | None:
 
 def positive_seconds(name: str, value: float) -> float:
     """``value`` if it is a finite number of seconds > 0 (a limit of 0 would mean no limit to aiohttp)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+    if not _finite_number(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
     return float(value)
 
 
 def finite(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     """attrs validator: a finite number (a factor of a policy)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not _finite_number(value):
         raise ValueError(f"{attribute.name} must be a finite number, got {value!r}")
 
 
 def positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     """attrs validator: a finite number > 0 (seconds, counts, factors of a policy)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or not value > 0:
+    if not _finite_number(value) or not value > 0:
         raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
 
 
