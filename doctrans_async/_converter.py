@@ -218,12 +218,11 @@ class _Unusual(Exception):
 
 # --- the straight-line hooks -------------------------------------------------------------------------------
 # Generated once, from the model's fields: one function per model that reads each wire key, checks its exact
-# type inline, and fills the new instance's slots through their descriptors. That skips the attrs __init__
-# (keyword handling, then an object.__setattr__ by name for every field, which looks the descriptor up each time);
-# it is sound because these models have no validators, converters or __attrs_post_init__ (checked below).
+# type inline, and stores it in the new instance's slot (see _filling). That skips the attrs __init__ (keyword
+# handling, then an object.__setattr__ by name for every field, which looks the descriptor up each time); it is
+# sound because these models have no validators, converters or __attrs_post_init__, and no state but their
+# fields' slots (checked below).
 
-_OPTIONAL_COUNT = (int, type(None))
-"""The exact types an optional count may have on the straight line (a tuple test costs no call)."""
 _NUMBER = (int, float)
 
 
@@ -237,7 +236,7 @@ def _read_as(kind: object, value: str) -> tuple[str, str | None]:
     if kind is int:
         return value, f"type({value}) is not int"
     if kind == int | None:
-        return value, f"type({value}) not in _OPTIONAL_COUNT"
+        return value, f"{value} is not None and type({value}) is not int"
     if kind is float:
         return f"float({value})", f"type({value}) not in _NUMBER or not _isfinite({value})"
     if kind is Status:
@@ -256,7 +255,6 @@ _STRAIGHT_NESTED: dict[object, str] = {}
 _STRAIGHT_GLOBALS: dict[str, Any] = {
     "_new": object.__new__,
     "_isfinite": math.isfinite,
-    "_OPTIONAL_COUNT": _OPTIONAL_COUNT,
     "_NUMBER": _NUMBER,
     "_STATUS_BY_WIRE": _STATUS_BY_WIRE,
     "_TIMESTAMPS_get": _TIMESTAMPS.get,
@@ -266,14 +264,28 @@ _STRAIGHT_GLOBALS: dict[str, Any] = {
 }
 
 
+def _filling(model: type[T]) -> type[T]:
+    """A subclass of ``model`` that adds no slot and no field logic, only ordinary attribute stores.
+
+    A straight-line hook fills one of these with plain stores (which the interpreter specializes to a direct
+    slot write; a frozen model only takes a slot descriptor's ``__set__`` call per field, three times the cost)
+    and then makes it a ``model``: with no slot of its own, the subclass has the model's layout, which is what
+    ``__class__`` assignment requires. The instance never leaves the hook as anything but a ``model``.
+    """
+    namespace = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
+    return type(f"_Filling{model.__name__}", (model,), namespace)
+
+
 def _make_straight(model: type[T]) -> Callable[[Any], T]:
     """The straight-line hook of ``model``: the ordinary case converted, anything else raises (for the fallback)."""
     kinds: tuple[attrs.Attribute[Any], ...] = attrs.fields(attrs.resolve_types(model))  # type: ignore[type-var, arg-type]
     if hasattr(model, "__attrs_post_init__") or any(f.validator is not None or f.converter is not None for f in kinds):
         raise TypeError(f"{model.__name__} has field logic that filling its slots would skip")
+    if "__dict__" in dir(model) or set(getattr(model, "__slots__", ())) - {"__weakref__"} != {f.name for f in kinds}:
+        raise TypeError(f"{model.__name__} keeps state outside its fields' slots")
     name = f"_straight_{model.__name__}"
-    lines = [f"def {name}(o):", "    obj = _new(_cls)"]
-    for number, field in enumerate(kinds):
+    lines = [f"def {name}(o):", "    obj = _new(_filling)"]
+    for field in kinds:
         wire = _wire_name(field.name)
         if field.default is attrs.NOTHING:
             read = f"o[{wire!r}]"
@@ -288,13 +300,10 @@ def _make_straight(model: type[T]) -> Callable[[Any], T]:
         if unusual is not None:
             lines.append(f"    if {unusual}:")
             lines.append("        raise _Unusual")
-        lines.append(f"    _set{number}(obj, {expression})")
+        lines.append(f"    obj.{field.name} = {expression}")
+    lines.append("    obj.__class__ = _cls")
     lines.append("    return obj")
-    namespace = {
-        **_STRAIGHT_GLOBALS,
-        "_cls": model,
-        **{f"_set{number}": getattr(model, field.name).__set__ for number, field in enumerate(kinds)},
-    }
+    namespace = {**_STRAIGHT_GLOBALS, "_cls": model, "_filling": _filling(model)}
     exec(compile("\n".join(lines), f"<straight-line hook of {model.__name__}>", "exec"), namespace)
     function: Callable[[Any], T] = namespace[name]
     _STRAIGHT_GLOBALS[name] = function

@@ -182,9 +182,11 @@ def test_straight_line_models_have_every_field_of_the_generated_type(body: dict[
     assert field_types(fast) == field_types(slow)
     if cls is BatchStatus:
         assert field_types(fast.summary) == field_types(slow.summary)
+        assert type(fast.summary) is type(slow.summary)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         setattr(fast, "id", "other")  # noqa: B010 - mypy refuses the plain assignment to a frozen field
     assert hash(fast) == hash(slow)
+    assert type(fast) is cls  # not the subclass the straight line fills
 
 
 def test_an_unusual_item_sends_its_page_to_the_list_hook() -> None:
@@ -213,9 +215,15 @@ class _Factory:
     names: str = attrs.field(factory=str)
 
 
-@pytest.mark.parametrize("model", [_Validated, _Converted, _Factory])
+@attrs.frozen(slots=False)
+class _Unslotted:
+    name: str
+
+
+@pytest.mark.parametrize("model", [_Validated, _Converted, _Factory, _Unslotted])
 def test_no_straight_line_hook_for_a_model_with_field_logic(model: type) -> None:
-    """Filling slots directly would skip a validator, a converter or a factory: such a model gets no straight
-    line (today's status models have none of these; a future field with one must not be skipped silently)."""
-    with pytest.raises(TypeError, match=r"straight-line|field logic"):
+    """Filling slots directly would skip a validator, a converter or a factory, and a model with a ``__dict__``
+    has no slots to fill: such a model gets no straight line (today's status models are none of these; a future
+    one must not be skipped silently)."""
+    with pytest.raises(TypeError, match=r"straight-line|field logic|outside its fields' slots"):
         _make_straight(model)
