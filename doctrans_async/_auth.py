@@ -56,6 +56,10 @@ class AsyncTokenCredential(Protocol):
 class Auth(Protocol):
     """Produces the headers of an authenticated request (the base headers included)."""
 
+    def ready(self) -> Mapping[str, str] | None:
+        """The headers, when they are at hand without waiting (``None``: await :meth:`headers`)."""
+        ...
+
     async def headers(self) -> Mapping[str, str]: ...
 
 
@@ -150,9 +154,12 @@ class KeyAuth:
             self._headers = {**self._base, "Ocp-Apim-Subscription-Key": Secret(_header_value("key", key))}
             self._key = key
 
-    async def headers(self) -> Mapping[str, str]:
+    def ready(self) -> Mapping[str, str]:
         self._refresh()
         return self._headers
+
+    async def headers(self) -> Mapping[str, str]:
+        return self.ready()
 
     def __repr__(self) -> str:
         return "KeyAuth(key=<hidden>)"
@@ -186,6 +193,9 @@ class TokenAuth:
 
     def _fresh(self) -> bool:
         return self._headers is not None and self._clock.utcnow().timestamp() < self._expires_on - self._margin
+
+    def ready(self) -> Mapping[str, str] | None:
+        return self._headers if self._fresh() else None
 
     async def headers(self) -> Mapping[str, str]:
         if not self._fresh():

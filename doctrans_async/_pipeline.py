@@ -7,10 +7,9 @@ The only loop that sends. The listing loop (:mod:`~doctrans_async._paging`) and 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Literal, TypeVar
 
@@ -56,26 +55,29 @@ class Pipeline:
         self.secrets = secrets
         self.closed = False
         self._retry = retry
+        self._redacting = _Redacting(secrets)
+        # What a call without timeout= runs under; a Deadline is immutable, so every such call shares this one.
+        self._unbounded = Deadline(clock, None)
 
     def emit(self, event: Event) -> None:
         """Hand ``event`` to the hook, redacted (servers echo keys in ids, messages and links)."""
         if self.on_event is not None:
             self.on_event(self.secrets.redactor.value(event))
 
-    @contextlib.contextmanager
-    def redacting(self) -> Iterator[None]:
+    def redacting(self) -> _Redacting:
         """Every library error leaving the block is redacted in place: no credential the client holds is in any
         of its texts. Wraps each way an error reaches the caller: each attempt (its error is logged and reported
         on retry), and the listing and poll loops (a refused next link, a timeout's last status)."""
-        try:
-            yield
-        except DocumentTranslationError as error:
-            self.secrets.redactor.error(error)
-            raise
+        return self._redacting
 
-    async def _send(self, request: Request, deadline: Deadline) -> Response:
+    def _send(self, request: Request, deadline: Deadline) -> Awaitable[Response]:
+        # Without a hook there is nothing to time or report: the transport's own coroutine, one frame fewer on
+        # the stack every resumption of the request passes through.
         if self.on_event is None:
-            return await self.transport.send(request, deadline)
+            return self.transport.send(request, deadline)
+        return self._send_reported(request, deadline)
+
+    async def _send_reported(self, request: Request, deadline: Deadline) -> Response:
         started = time.perf_counter()
         try:
             response = await self.transport.send(request, deadline)
@@ -127,10 +129,33 @@ class Pipeline:
                 self.emit(RetryEvent(request.method, request.url, attempt, wait, reason, error))
             await self.clock.sleep(wait)
 
-    async def once(self, request: Request, parse: Parse[T], timeout: float | None) -> T:
+    def once(self, request: Request, parse: Parse[T], timeout: float | None) -> Awaitable[T]:
         """:meth:`call` under a deadline of ``timeout`` seconds, past which it raises
         :class:`OperationTimeoutError` (with what the deadline cut short as its cause)."""
+        if timeout is None:  # no deadline, so no DeadlineReached to translate: call's own coroutine will do
+            return self.call(request, self._unbounded, parse)
+        return self._once_bounded(request, parse, timeout)
+
+    async def _once_bounded(self, request: Request, parse: Parse[T], timeout: float) -> T:
         try:
             return await self.call(request, Deadline.after(self.clock, timeout), parse)
         except DeadlineReached as reached:
             raise OperationTimeoutError(f"{request} did not complete within {timeout:g}s") from reached.error
+
+
+class _Redacting:
+    """:meth:`Pipeline.redacting`'s scope: a plain class, entered once per attempt (a generator-based context
+    manager costs several times as much to enter and leave), and reusable, since it keeps no state of its own."""
+
+    __slots__ = ("_secrets",)
+
+    def __init__(self, secrets: Secrets) -> None:
+        self._secrets = secrets
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> Literal[False]:
+        if isinstance(error, DocumentTranslationError):
+            self._secrets.redactor.error(error)
+        return False

@@ -265,6 +265,9 @@ def _flag(value: bool | None) -> str | None:
     return None if value is None else str(bool(value)).lower()
 
 
+_STATUS_REQUESTS_KEPT = 4096
+
+
 @attrs.frozen
 class Endpoint:
     """One service endpoint at one API version: builds the requests for it.
@@ -279,6 +282,9 @@ class Endpoint:
     # The constant parts of every URL, built once: the operations' root and the query every call carries.
     _root: str = attrs.field(init=False, repr=False, eq=False)
     _fixed_query: str = attrs.field(init=False, repr=False, eq=False)
+    # A poller asks for the same few statuses over and over: each one's request is built (its id checked and
+    # quoted) once. A Request is immutable, so one serves every poll; the dict is emptied when full.
+    _status_requests: dict[str, Request] = attrs.field(init=False, factory=dict, repr=False, eq=False)
 
     @origin.default
     def _origin(self) -> Origin:
@@ -305,7 +311,14 @@ class Endpoint:
 
     def batch_status(self, batch_id: str) -> Request:
         """``GET /batches/{id}``."""
-        return Request("GET", self._url(f"/batches/{_segment(batch_id)}"))
+        known = self._status_requests.get(batch_id) if type(batch_id) is str else None
+        if known is not None:
+            return known
+        request = Request("GET", self._url(f"/batches/{_segment(batch_id)}"))
+        if len(self._status_requests) >= _STATUS_REQUESTS_KEPT:
+            self._status_requests.clear()
+        self._status_requests[batch_id] = request
+        return request
 
     def documents(self, batch_id: str, **query: Unpack[ListQuery]) -> Request:
         """``GET /batches/{id}/documents``: the first page of a document listing."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -102,34 +102,45 @@ class AiohttpTransport:
             with contextlib.suppress(RuntimeError):  # its loop may be gone: nothing is left to close there
                 await closer.aclose()
 
-    async def _session(self) -> aiohttp.ClientSession:
+    def _open_session(self) -> aiohttp.ClientSession | None:
+        """The session to send on, if there is one for this event loop (``None``: :meth:`_new_session`)."""
         if self._closed:
             raise ClientClosedError("this DocumentTranslationClient is closed")
         if self._borrowed is not None:
             if self._borrowed.closed:
                 raise ClientClosedError("the borrowed aiohttp session is closed")
             return self._borrowed
-        loop = asyncio.get_running_loop()
-        if self._owned is not None and self._owned_loop is loop and not self._owned.closed:
-            return self._owned
+        owned = self._owned
+        if owned is not None and self._owned_loop is asyncio.get_running_loop() and not owned.closed:
+            return owned
+        return None
+
+    async def _new_session(self) -> aiohttp.ClientSession:
         # First use, or a new event loop (a second asyncio.run()): a session cannot move between loops.
         await self._drop_owned()
-        self._owned, self._owned_loop = aiohttp.ClientSession(), loop
+        if self._closed:  # closed while the old session was closing
+            raise ClientClosedError("this DocumentTranslationClient is closed")
+        self._owned, self._owned_loop = aiohttp.ClientSession(), asyncio.get_running_loop()
         self._closer = _close_with_loop(self._owned)
         return self._owned
 
-    async def _headers(self, request: Request) -> Mapping[str, str]:
-        # Most URLs are built under the endpoint, which the prefix test settles without parsing.
-        same_origin = request.url.startswith(self._prefix) or origin_of(request.url) == self._origin
-        headers = await self._auth.headers() if same_origin else self._plain
-        self._secrets.learn(headers)
+    def _headers(self, request: Request, credentials: Mapping[str, str]) -> Mapping[str, str]:
+        self._secrets.learn(credentials)
         if request.content_type is not None:
-            headers = {**headers, "Content-Type": request.content_type}
-        return headers
+            return {**credentials, "Content-Type": request.content_type}
+        return credentials
 
-    async def send(self, request: Request, deadline: Deadline) -> Response:
+    def _same_origin(self, url: str) -> bool:
+        # Most URLs are built under the endpoint, which the prefix test settles without parsing.
+        return url.startswith(self._prefix) or origin_of(url) == self._origin
+
+    def send(self, request: Request, deadline: Deadline) -> Coroutine[Any, Any, Response]:
+        # Without a deadline, the exchange's own coroutine: one frame fewer for every resumption to pass through.
         if deadline.at is None:
-            return await self._exchange(request)
+            return self._exchange(request)
+        return self._exchange_until(request, deadline)
+
+    async def _exchange_until(self, request: Request, deadline: Deadline) -> Response:
         try:
             async with deadline.scope():
                 return await self._exchange(request)
@@ -144,9 +155,13 @@ class AiohttpTransport:
         failure: TransportError | None = None
         limit = self._request_timeout if request.timeout is None else request.timeout
         # A token refresh is bounded by the deadline around us, and by the credential's own limit (which names it).
-        headers = await self._headers(request)
+        if self._same_origin(request.url):
+            credentials = self._auth.ready() or await self._auth.headers()
+        else:
+            credentials = self._plain
+        headers = self._headers(request, credentials)
         # No await between taking the session and using it: a close() meanwhile must not meet a closed session.
-        session = await self._session()
+        session = self._open_session() or await self._new_session()
         connect = self._aiohttp_timeout if request.timeout is None else _connect_limit(request.timeout)
         try:
             # Bounded however the attempt ends; aiohttp arms no timer of its own beside this one (total=None, and
@@ -163,7 +178,12 @@ class AiohttpTransport:
                         raise_for_status=False,  # a borrowed session's setting must not replace our errors
                         timeout=connect,
                     ) as resp:
-                        body, complete = await _read(resp)
+                        # A body cut off after the status and headers arrived still leaves those to read: a
+                        # 202's Operation-Location names the batch it started, and a POST is not sent twice.
+                        try:
+                            body, complete = await resp.read(), True
+                        except aiohttp.ClientPayloadError:
+                            body, complete = b"", False
         except (aiohttp.ClientError, TimeoutError) as exc:
             failure = _transport_error(request, exc)
         if failure is not None:
@@ -180,15 +200,6 @@ def _connect_limit(limit: float) -> aiohttp.ClientTimeout:
     # a POST may be sent again) before the attempt's own timeout ends it; aiohttp rounds limits of 5 s and more
     # up to the next second, and 90 % stays below the attempt's limit however it rounds.
     return aiohttp.ClientTimeout(total=None, connect=0.9 * limit)
-
-
-async def _read(resp: aiohttp.ClientResponse) -> tuple[bytes, bool]:
-    """The body, and whether all of it came. A body cut off after the status and headers arrived still leaves
-    those to read: a 202's ``Operation-Location`` names the batch it started, and a POST is not sent twice."""
-    try:
-        return await resp.read(), True
-    except aiohttp.ClientPayloadError:
-        return b"", False
 
 
 def _close_with_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
