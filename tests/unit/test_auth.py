@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import pytest
 
-from doctrans_async._auth import COGNITIVE_SERVICES_SCOPE, KeyAuth, Secret, TokenAuth
+from doctrans_async._auth import COGNITIVE_SERVICES_SCOPE, KeyAuth, KeyCredential, Secret, TokenAuth
 from doctrans_async._clock import VirtualClock
 from doctrans_async._errors import TransportError
 from tests.support import SECRET
@@ -162,6 +162,23 @@ async def test_token_refreshed_before_it_expires() -> None:
     clock.advance(1.0)
     assert (await auth.headers())["Authorization"] == "Bearer token-2"
     assert len(credential.calls) == 2
+
+
+async def test_ready_headers_are_the_awaited_ones_without_the_wait() -> None:
+    """The transport's shortcut: a key's headers are always ready (a rotated key included); a token's only
+    while it is fresh, and ``None`` otherwise, so that the request awaits the refresh."""
+    credential = KeyCredential(SECRET)
+    keyed = KeyAuth(credential, region=None, base=BASE)
+    assert keyed.ready() == await keyed.headers()
+    credential.update("rotated-key")
+    assert keyed.ready()["Ocp-Apim-Subscription-Key"] == "rotated-key"
+    clock = VirtualClock()
+    auth = token_auth(Credential(clock, lifetime=3600.0), clock, refresh_margin=300.0)
+    assert auth.ready() is None
+    fetched = await auth.headers()
+    assert auth.ready() is fetched
+    clock.advance(3300.0)
+    assert auth.ready() is None
 
 
 def test_credential_without_get_token_refused() -> None:

@@ -17,6 +17,7 @@ from doctrans_async import ContinuationLinkError
 from doctrans_async._converter import _make_straight, generated, structure_batches, structure_documents
 from doctrans_async._models import BatchStatus, DocumentStatus
 from doctrans_async._sansio import (
+    _STATUS_REQUESTS_KEPT,
     Endpoint,
     _own_origin_link,
     _segment,
@@ -146,6 +147,21 @@ def test_fixed_urls_are_built_once_and_still_right() -> None:
     moved = attrs.evolve(endpoint, url="http://127.0.0.1:9", version=ApiVersion.V1_0)
     assert moved.batch_status("b1").url == "http://127.0.0.1:9/translator/text/batch/v1.0/batches/b1"
     assert moved == Endpoint("http://127.0.0.1:9", ApiVersion.V1_0)
+
+
+def test_a_status_request_is_built_once_per_batch_id() -> None:
+    """A poller's repeated status request is the very same (immutable) Request; an id that is refused stays
+    refused every time, and the requests kept are bounded however many batches are asked about."""
+    endpoint = Endpoint("https://res.cognitiveservices.azure.com", ApiVersion.V2024_05_01)
+    first = endpoint.batch_status("b~é")
+    assert endpoint.batch_status("b~é") is first
+    assert first.url.endswith("/batches/b~%C3%A9?api-version=2024-05-01")
+    for _ in range(2):
+        with pytest.raises(ValueError, match="cannot contain"):
+            endpoint.batch_status("a/b")
+    for number in range(_STATUS_REQUESTS_KEPT + 10):
+        assert endpoint.batch_status(f"b{number}").url.endswith(f"/batches/b{number}?api-version=2024-05-01")
+    assert len(endpoint._status_requests) <= _STATUS_REQUESTS_KEPT
 
 
 DOCUMENT: dict[str, Any] = {
