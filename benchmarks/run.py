@@ -207,8 +207,8 @@ def summarize(measurements: Sequence[Measurement], contenders: Sequence[str]) ->
                     "requests": int(_median([m.requests for m in ms])),
                     "items": ms[0].items,
                     "cpu_vs_floor": cpu / floor_cpu if floor_cpu else None,
-                    # Watch request counts differ between contenders (a slower client fits fewer polls into a
-                    # batch's run on the same fixed schedule), so CPU per request is the fair figure there.
+                    # Watch request counts differ between contenders: a slower client fits fewer polls into a
+                    # batch's run on the same fixed schedule, and doctrans_async's streams coalesce batches.
                     "cpu_us_per_request": min(1e6 * m.cpu_s / m.requests for m in ms if m.requests),
                 }
             )
@@ -268,15 +268,15 @@ def issue_table(rows: Sequence[dict[str, Any]], sizes: Sizes) -> str:
         row, floor = by.get((workload, contender)), by.get((workload, "floor"))
         if row is None or floor is None:
             return ""
-        # Watches differ in how many polls fit into the batches' run, so there CPU per request is compared.
-        figure = "cpu_us_per_request" if workload == "watch" else "cpu_s"
-        return f"{row[figure] / floor[figure]:.2f} x"
+        # A watch is compared whole: doctrans_async asks about up to 25 batches per request (its poll streams
+        # coalesce), so its CPU per request is not the floor's kind of request (the detailed table has both).
+        return f"{row['cpu_s'] / floor['cpu_s']:.2f} x"
 
     work = {
         "list_small": f"list {sizes.small_documents:,} document statuses",
         "list": f"list {sizes.documents:,} document statuses",
         "poll": f"{sizes.polls:,} status polls",
-        "watch": f"watch {sizes.batches:,} batches at once (CPU per request)",
+        "watch": f"watch {sizes.batches:,} batches at once, until all are done",
     }
     goals = {
         "list_small": f"<= {PLAIN_LIST_LIMIT} / <= {FAST_LIST_LIMIT} / >= {SDK_FACTOR:g}x ours",
