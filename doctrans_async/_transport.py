@@ -163,6 +163,8 @@ class AiohttpTransport:
         # No await between taking the session and using it: a close() meanwhile must not meet a closed session.
         session = self._open_session() or await self._new_session()
         connect = self._aiohttp_timeout if request.timeout is None else _connect_limit(request.timeout)
+        resp: aiohttp.ClientResponse | None = None
+        body, complete = b"", False
         try:
             # Bounded however the attempt ends; aiohttp arms no timer of its own beside this one (total=None, and
             # its connect limit only while a connection is being made), so this costs what the floor's does.
@@ -180,15 +182,18 @@ class AiohttpTransport:
                     ) as resp:
                         # A body cut off after the status and headers arrived still leaves those to read: a
                         # 202's Operation-Location names the batch it started, and a POST is not sent twice.
+                        # So is one the attempt's limit cuts off (a body that stalls).
                         try:
                             body, complete = await resp.read(), True
                         except aiohttp.ClientPayloadError:
-                            body, complete = b"", False
+                            complete = False
         except (aiohttp.ClientError, TimeoutError) as exc:
-            failure = _transport_error(request, exc)
+            if resp is None or not isinstance(exc, TimeoutError):
+                failure = _transport_error(request, exc)
         if failure is not None:
             # Raised outside the except block, so the aiohttp exception is not even the implicit context.
             raise failure from failure.__cause__
+        assert resp is not None
         # aiohttp's headers are already case-insensitive, as the sans-I/O layer's lower-case lookups need.
         if not 200 <= resp.status < 300:
             body = self._secrets.redactor.bytes(body)
