@@ -107,6 +107,8 @@ class Stream:
         self.earliest = -math.inf
         self.in_flight = False
         self.task: asyncio.Task[None] | None = None
+        self.sharing: Sequence[Stream] = ()
+        """The streams whose request is in flight in ``task`` (this one among them): a listing serves several."""
 
     def live(self) -> list[Waiter]:
         return [waiter for waiter in self.waiters if waiter.live]
@@ -172,9 +174,13 @@ class PollHub:
             del self._streams[stream.batch_id]
             if not self._streams:
                 self._streams = {}  # a dict keeps the table of its largest size: let a thousand waits' go
-        if stream.task is not None and stream.task is not asyncio.current_task():
-            stream.task.cancel()
+        task = stream.task
+        if task is not None and task is not asyncio.current_task() and not any(map(self._polled, stream.sharing)):
+            task.cancel()  # no stream still wants what it fetches
         self._wake.set()
+
+    def _polled(self, stream: Stream) -> bool:
+        return self._streams.get(stream.batch_id) is stream
 
     # --- the poller -----------------------------------------------------------------------------------------
 
@@ -231,8 +237,7 @@ class PollHub:
             fetch = self._fetch_one(group[0]) if len(group) == 1 else self._fetch_group(group)
             task = self._start(fetch, group[0])
             for stream in group:
-                stream.in_flight = True
-                stream.task = task if len(group) == 1 else None
+                stream.in_flight, stream.task, stream.sharing = True, task, group
 
     def _start(self, fetch: Coroutine[Any, Any, None], stream: Stream) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(fetch, context=stream.live()[0].context.copy())
@@ -281,9 +286,9 @@ class PollHub:
             self._settle(group)
             return
         except DocumentTranslationError as error:
-            # The listing is given up (its retries spent): each batch is polled on its own from now on.
-            logger.debug("listing %d batches failed, polling each on its own: %s", len(group), error)
-            found = {}
+            # The listing is given up (its retries spent), the statuses of the pages it did get still being
+            # good: each batch they did not name is polled on its own from now on.
+            logger.debug("listing %d batches failed, polling the rest on their own: %s", len(group), error)
         except Exception as error:  # not the service's doing (a hook raising, a bug): every waiter's error
             for stream in group:
                 self._fail(stream, error)
@@ -303,8 +308,7 @@ class PollHub:
 
     def _settle(self, streams: Sequence[Stream]) -> None:
         for stream in streams:
-            stream.in_flight = False
-            stream.task = None
+            stream.in_flight, stream.task, stream.sharing = False, None, ()
         self._wake.set()
 
     # --- answers --------------------------------------------------------------------------------------------

@@ -152,6 +152,53 @@ async def test_a_batch_the_listing_does_not_return_falls_back_to_its_own_get(
     assert fake.urls[-1] == status_url(B)
 
 
+async def test_a_listing_refused_mid_way_keeps_the_statuses_it_got(fake: FakeTransport, clock: VirtualClock) -> None:
+    """The listing's first page names A, then links off the endpoint (refused): A's status is the one that page
+    gave (A is not asked about again); only B, which the listing never named, is polled on its own."""
+    fake.script(
+        f"{BASE}?maxpagesize=2&ids={A},{B}&{VERSION}",
+        page_response([batch_body("Succeeded", batch_id=A)], "https://elsewhere.example/translator/batches?p=2"),
+    )
+    fake.script(status_url(B), respond(200, batch_body("Succeeded", batch_id=B)))
+    outcomes = await client_over(fake, clock).wait_all([A, B])
+    assert [outcome.status and outcome.status.status for outcome in outcomes] == [Status.SUCCEEDED] * 2
+    assert fake.urls == [f"{BASE}?maxpagesize=2&ids={A},{B}&{VERSION}", status_url(B)]
+
+
+async def test_a_shared_listing_runs_while_any_of_its_batches_is_waited_on(clock: VirtualClock) -> None:
+    """One listing serves the waits on A and B: the wait on A leaving does not cut it (B still needs it); the
+    wait on B leaving too cancels it, rather than leave it running (and retrying) for nobody."""
+    answer, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def listing(request: Request, deadline: Deadline) -> Response:
+        try:
+            await answer.wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return page_response([batch_body("Succeeded", batch_id=A), batch_body("Succeeded", batch_id=B)], None)
+
+    for leaving in ([A], [A, B]):
+        answer.clear()
+        cancelled.clear()
+        fake = FakeTransport(listing)
+        client = client_over(fake, clock)
+        waits = {batch_id: asyncio.create_task(client.wait_for_completion(batch_id)) for batch_id in (A, B)}
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert [request.url for request in fake.requests] == [f"{BASE}?maxpagesize=2&ids={A},{B}&{VERSION}"]
+        for batch_id in leaving:
+            waits.pop(batch_id).cancel()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert cancelled.is_set() is (leaving == [A, B])
+        answer.set()
+        for wait in waits.values():
+            assert (await wait).status is Status.SUCCEEDED
+        assert len(fake.sent) == 1
+        await client.close()
+
+
 @pytest.mark.parametrize("version", [ApiVersion.V1_0_PREVIEW_1])
 async def test_a_version_without_filters_polls_each_alone(
     fake: FakeTransport, clock: VirtualClock, version: ApiVersion
