@@ -41,11 +41,20 @@ def main() -> int:
     rss_before = _peak_rss_mb()
     print("ready", flush=True)
     fields = json.loads(sys.stdin.readline())
+    repeats = int(fields.pop("repeats", 1))
     job = Job(**{**fields, "batch_ids": tuple(fields["batch_ids"])})
     runner = RUNNERS[(job.contender, job.workload)]
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    result = asyncio.run(runner(job))
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    # The job runs `repeats` times, each on a fresh client and connection; its figure is the least-disturbed
+    # run (the machine's speed wanders from one second to the next), the work checked on the first.
+    runs: list[tuple[float, float]] = []
+    result: dict[str, int] | None = None
+    for _ in range(repeats):
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        outcome = asyncio.run(runner(job))
+        runs.append((time.process_time() - cpu0, time.perf_counter() - wall0))
+        result = outcome if result is None else result
+    assert result is not None, "repeats must be at least 1"
+    cpu, wall = min(runs)
     print(
         json.dumps(
             {
