@@ -324,7 +324,10 @@ def _straight_or_generated(straight: Callable[[Any], T], cls: type[T]) -> Callab
         try:
             return straight(o)
         except Exception:  # anything unusual is the generated hook's to convert, or to explain
-            return fallback(o, cls)  # type: ignore[no-any-return]
+            pass
+        # Outside the except block, so that the fallback's error does not chain to the straight line's, whose
+        # traceback would keep its half-filled instance reachable.
+        return fallback(o, cls)  # type: ignore[no-any-return]
 
     return hook
 
@@ -336,7 +339,8 @@ def _list_with_fallback(straight: Callable[[Any], T], fallback: Callable[[Any], 
         try:
             return [straight(item) for item in items]
         except Exception:  # as above: the list hook converts it, or raises the detailed error
-            return fallback(items)
+            pass
+        return fallback(items)
 
     return hook
 

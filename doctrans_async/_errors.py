@@ -10,8 +10,8 @@ DocumentTranslationError
 │   ├── NotFoundError            404
 │   ├── RateLimitError           429, once retries are spent
 │   └── ServerError              5xx, once retries are spent
-├── TransportError               no usable answer: connection refused or dropped, request timed out
-├── MalformedResponseError       a success status whose body is not what the API documents
+├── TransportError               no usable answer: connection refused or dropped, no response in time
+├── MalformedResponseError       a success status whose body is not what the API documents, or was cut off
 ├── ContinuationLinkError        a next link that cannot be followed safely (other origin, repeated, runaway)
 ├── UnsupportedOperationError    the chosen API version lacks the operation or filter (raised before any request)
 ├── ClientClosedError            the client was used after it was closed (also a RuntimeError)

@@ -267,6 +267,12 @@ class PollHub:
             self._settle([stream])
 
     async def _fetch_group(self, group: list[Stream]) -> None:
+        try:
+            await self._serve_group(group)
+        finally:  # however it ends, cancelled included: a stream left in flight would never be polled again
+            self._settle(group)
+
+    async def _serve_group(self, group: list[Stream]) -> None:
         deadline = self._deadline_of(group)
         request = self._endpoint.batches(ids=[stream.batch_id for stream in group], page_size=len(group))
         cursor = Cursor[Any](self._endpoint, request, top=None, max_pages=self._max_pages)
@@ -283,7 +289,6 @@ class PollHub:
         except DeadlineReached as reached:
             for stream in group:
                 self._cut(stream, deadline, reached)
-            self._settle(group)
             return
         except DocumentTranslationError as error:
             # The listing is given up (its retries spent), the statuses of the pages it did get still being
@@ -292,7 +297,6 @@ class PollHub:
         except Exception as error:  # not the service's doing (a hook raising, a bug): every waiter's error
             for stream in group:
                 self._fail(stream, error)
-            self._settle(group)
             return
         served = tuple(found[stream.key].id for stream in group if stream.key in found)
         for stream in group:
@@ -304,7 +308,6 @@ class PollHub:
                 self._receive(stream, status, None, served)
             except Exception as error:
                 self._fail(stream, error)
-        self._settle(group)
 
     def _settle(self, streams: Sequence[Stream]) -> None:
         for stream in streams:

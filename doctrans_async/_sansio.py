@@ -311,7 +311,9 @@ class Endpoint:
 
     def batch_status(self, batch_id: str) -> Request:
         """``GET /batches/{id}``."""
-        known = self._status_requests.get(batch_id) if type(batch_id) is str else None
+        if type(batch_id) is not str:  # a str subclass may hash and compare as it likes: never a cache key
+            return Request("GET", self._url(f"/batches/{_segment(batch_id)}"))
+        known = self._status_requests.get(batch_id)
         if known is not None:
             return known
         request = Request("GET", self._url(f"/batches/{_segment(batch_id)}"))
@@ -785,8 +787,11 @@ def parse_batch_page(request: Request, response: Response, now: datetime, versio
 
 
 def parse_translated_document(request: Request, response: Response, now: datetime) -> bytes:
-    """The translated document's bytes from a single-document translation response."""
+    """The translated document's bytes from a single-document translation response (never a part of them: a body
+    cut off is a :class:`MalformedResponseError`)."""
     _raise_for_status(request, response, now)
+    if not response.complete:
+        raise _malformed(request, response, "the body was cut off")
     return response.body
 
 

@@ -164,6 +164,23 @@ def test_a_status_request_is_built_once_per_batch_id() -> None:
     assert len(endpoint._status_requests) <= _STATUS_REQUESTS_KEPT
 
 
+class _Folded(str):
+    """An id that hashes and compares without regard to case."""
+
+    def __hash__(self) -> int:
+        return hash(self.lower())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and self.lower() == other.lower()
+
+
+def test_a_str_subclass_id_is_never_a_cached_key() -> None:
+    """An id of a str subclass gets its own request, which is not kept: it cannot answer for another id."""
+    endpoint = Endpoint("https://res.cognitiveservices.azure.com", ApiVersion.V2024_05_01)
+    assert endpoint.batch_status(_Folded("ABC")).url.endswith("/batches/ABC?api-version=2024-05-01")
+    assert endpoint.batch_status("abc").url.endswith("/batches/abc?api-version=2024-05-01")
+
+
 DOCUMENT: dict[str, Any] = {
     "path": "https://s.blob.core.windows.net/t/fr/a.txt",
     "createdDateTimeUtc": "2024-10-11T02:18:42.6957534Z",

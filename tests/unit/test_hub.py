@@ -199,6 +199,30 @@ async def test_a_shared_listing_runs_while_any_of_its_batches_is_waited_on(clock
         await client.close()
 
 
+async def test_a_shared_listing_cancelled_from_outside_leaves_no_stream_in_flight(clock: VirtualClock) -> None:
+    """Whoever cancels a shared listing (a loop tearing its tasks down, say), its batches are not left marked in
+    flight, which would never be polled again: the waits go on, with a new listing."""
+    gate = asyncio.Event()
+
+    async def listing(request: Request, deadline: Deadline) -> Response:
+        await gate.wait()
+        return page_response([batch_body("Succeeded", batch_id=A), batch_body("Succeeded", batch_id=B)], None)
+
+    client = client_over(FakeTransport(fallback=listing), clock)
+    waits = [asyncio.create_task(client.wait_for_completion(batch_id)) for batch_id in (A, B)]
+    for _ in range(20):
+        await asyncio.sleep(0)
+    (task,) = client._hub._tasks
+    task.cancel()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    gate.set()
+    _, pending = await asyncio.wait(waits, timeout=10)  # real seconds, spent only if the waits hang (the bug)
+    assert not pending
+    assert [wait.result().status for wait in waits] == [Status.SUCCEEDED] * 2
+    await client.close()
+
+
 @pytest.mark.parametrize("version", [ApiVersion.V1_0_PREVIEW_1])
 async def test_a_version_without_filters_polls_each_alone(
     fake: FakeTransport, clock: VirtualClock, version: ApiVersion
