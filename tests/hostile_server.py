@@ -40,8 +40,11 @@ def http(status: int, body: bytes | str, headers: dict[str, str] | None = None, 
 
 
 @contextlib.asynccontextmanager
-async def hostile(script: Script) -> AsyncIterator[str]:
-    """A loopback server answering each request with ``script``'s bytes; yields its origin."""
+async def hostile(script: Script, *, stall: bool = False) -> AsyncIterator[str]:
+    """A loopback server answering each request with ``script``'s bytes; yields its origin. With ``stall``, the
+    connection is then held open until the block ends (an answer whose body never finishes arriving), instead
+    of closed (one whose connection dropped)."""
+    release = asyncio.Event()
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -55,6 +58,8 @@ async def hostile(script: Script) -> AsyncIterator[str]:
             method, target, _ = request_line.split(" ")
             writer.write(script(Seen(method, target, headers)))
             await writer.drain()
+            if stall:
+                await release.wait()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
@@ -64,7 +69,10 @@ async def hostile(script: Script) -> AsyncIterator[str]:
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     async with server:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        try:
+            yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        finally:
+            release.set()
 
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b[31m\u202e\r"

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 import doctrans_async as dt
+from tests.hostile_server import Seen, hostile
 from tests.support import ENDPOINT, SECRET, MockedService
 
 START_URL = f"{ENDPOINT}/translator/document/batches?api-version=2024-05-01"
@@ -107,75 +108,29 @@ async def test_started_batch_id_survives_an_unreadable_body(
     assert len(mocked.sent()) == 1
 
 
-async def test_started_batch_kept_when_the_202_body_is_cut_off(clock: dt.VirtualClock) -> None:
-    """A 202 whose body stops short of its Content-Length still names the batch in Operation-Location: the id is
-    returned, and the POST is not sent again (it started a batch)."""
-    posts: list[bytes] = []
+@pytest.mark.parametrize("ending", ["dropped", "stalled"])
+async def test_started_batch_kept_when_the_202_body_is_cut_off(clock: dt.VirtualClock, ending: str) -> None:
+    """A 202 whose body stops short of its Content-Length (the connection dropped, or the body stalled until
+    request_timeout cut it off) still names the batch in Operation-Location: the id is returned, and the POST is
+    not sent again (it started a batch)."""
+    posts: list[Seen] = []
     batch = "0123abcd-0000-4000-8000-000000000001"
 
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))[15:])
-        posts.append(head + await reader.readexactly(length))
-        host = head.split(b"Host: ")[1].split(b"\r\n")[0].decode()
-        writer.write(
-            b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 400\r\n"
-            + f"Operation-Location: http://{host}/translator/document/batches/{batch}?api-version=2024-05-01\r\n\r\n".encode()
-            + b'{"id": "0123abcd-0000-4000-'
-        )
-        await writer.drain()
-        writer.close()
+    def answer(seen: Seen) -> bytes:
+        posts.append(seen)
+        location = f"http://{seen.headers['host']}/translator/document/batches/{batch}?api-version=2024-05-01"
+        head = f"Content-Type: application/json\r\nContent-Length: 400\r\nOperation-Location: {location}"
+        return f"HTTP/1.1 202 Accepted\r\n{head}\r\n\r\n".encode() + b'{"id": "0123abcd-0000-4000-'
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    endpoint = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    try:
-        async with dt.DocumentTranslationClient(
-            endpoint, key=SECRET, api_version=dt.ApiVersion.V2024_05_01, clock=clock
-        ) as client:
-            started = await client.start_translation(
-                source_url="https://a.blob.core.windows.net/src", target_url="https://a/t", target_language="fr"
-            )
-    finally:
-        server.close()
-        await server.wait_closed()
-    assert started == batch
-    assert len(posts) == 1
-
-
-async def test_started_batch_kept_when_the_202_body_stalls_past_the_request_timeout(clock: dt.VirtualClock) -> None:
-    """A 202 whose body never finishes arriving is cut off by request_timeout, and still names the batch in
-    Operation-Location: the id is returned, and the POST is not sent again."""
-    posts: list[bytes] = []
-    batch = "0123abcd-0000-4000-8000-000000000002"
-    release = asyncio.Event()
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))[15:])
-        posts.append(head + await reader.readexactly(length))
-        host = head.split(b"Host: ")[1].split(b"\r\n")[0].decode()
-        writer.write(
-            b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 400\r\n"
-            + f"Operation-Location: http://{host}/translator/document/batches/{batch}?api-version=2024-05-01\r\n\r\n".encode()
-            + b'{"id": "0123abcd-0000-4000-'
-        )
-        await writer.drain()
-        await release.wait()  # the rest of the body never comes while the client waits
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    endpoint = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    try:
-        async with dt.DocumentTranslationClient(
+    async with (
+        hostile(answer, stall=ending == "stalled") as endpoint,
+        dt.DocumentTranslationClient(
             endpoint, key=SECRET, api_version=dt.ApiVersion.V2024_05_01, clock=clock, request_timeout=0.5
-        ) as client:
-            started = await client.start_translation(
-                source_url="https://a.blob.core.windows.net/src", target_url="https://a/t", target_language="fr"
-            )
-    finally:
-        release.set()
-        server.close()
-        await server.wait_closed()
+        ) as client,
+    ):
+        started = await client.start_translation(
+            source_url="https://a.blob.core.windows.net/src", target_url="https://a/t", target_language="fr"
+        )
     assert started == batch
     assert len(posts) == 1
 

@@ -3,7 +3,6 @@ the aiohttp layer (aioresponses): what is sent, and what is never sent twice."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 import doctrans_async as dt
 from doctrans_async.emulator import Emulator, Fault
+from tests.hostile_server import Seen, hostile
 from tests.support import ENDPOINT, SECRET, MockedService
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -274,29 +274,18 @@ async def test_unseekable_stream_not_resent(
 async def test_a_translation_cut_off_is_an_error_not_a_shorter_document(clock: dt.VirtualClock, ending: str) -> None:
     """A 200 whose body stops short (the connection dropped, or stalled until request_timeout) is a
     MalformedResponseError, never the bytes that came as if they were the document; the POST is not resent."""
-    posts: list[bytes] = []
-    release = asyncio.Event()
+    posts: list[Seen] = []
 
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))[15:])
-        posts.append(head + await reader.readexactly(length))
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\npartial")
-        await writer.drain()
-        if ending == "stalled":
-            await release.wait()
-        writer.close()
+    def answer(seen: Seen) -> bytes:
+        posts.append(seen)
+        return b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\npartial"
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    endpoint = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    try:
-        async with dt.DocumentTranslationClient(
+    async with (
+        hostile(answer, stall=ending == "stalled") as endpoint,
+        dt.DocumentTranslationClient(
             endpoint, key=SECRET, api_version="2024-05-01", clock=clock, request_timeout=0.5
-        ) as client:
-            with pytest.raises(dt.MalformedResponseError, match="cut off"):
-                await client.translate_document(b"hello", filename="a.txt", target_language="fr")
-    finally:
-        release.set()
-        server.close()
-        await server.wait_closed()
+        ) as client,
+    ):
+        with pytest.raises(dt.MalformedResponseError, match="cut off"):
+            await client.translate_document(b"hello", filename="a.txt", target_language="fr")
     assert len(posts) == 1
