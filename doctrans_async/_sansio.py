@@ -311,15 +311,15 @@ class Endpoint:
 
     def batch_status(self, batch_id: str) -> Request:
         """``GET /batches/{id}``."""
-        if type(batch_id) is not str:  # a str subclass may hash and compare as it likes: never a cache key
-            return Request("GET", self._url(f"/batches/{_segment(batch_id)}"))
-        known = self._status_requests.get(batch_id)
+        cacheable = type(batch_id) is str  # a str subclass may hash and compare as it likes: never a cache key
+        known = self._status_requests.get(batch_id) if cacheable else None
         if known is not None:
             return known
         request = Request("GET", self._url(f"/batches/{_segment(batch_id)}"))
-        if len(self._status_requests) >= _STATUS_REQUESTS_KEPT:
-            self._status_requests.clear()
-        self._status_requests[batch_id] = request
+        if cacheable:
+            if len(self._status_requests) >= _STATUS_REQUESTS_KEPT:
+                self._status_requests.clear()
+            self._status_requests[batch_id] = request
         return request
 
     def documents(self, batch_id: str, **query: Unpack[ListQuery]) -> Request:
