@@ -21,7 +21,7 @@ from doctrans_async._auth import KeyAuth
 from doctrans_async._clock import Deadline, DeadlineReached, VirtualClock
 from doctrans_async._errors import ClientClosedError, TransportError
 from doctrans_async._sansio import Request
-from doctrans_async._transport import AiohttpTransport
+from doctrans_async._transport import AiohttpTransport, _Limit
 from doctrans_async.emulator import Emulator
 from tests.support import ENDPOINT, SECRET, FakeTransport, MockedService, client_over, respond
 
@@ -79,7 +79,7 @@ async def test_send_passes_the_request_as_given(mocked: MockedService, transport
     assert kwargs["headers"]["Content-Type"] == "x/y"
     assert kwargs["allow_redirects"] is False
     assert kwargs["raise_for_status"] is False
-    # Each attempt is bounded by asyncio.timeout, which a cancellation beats; aiohttp keeps a shorter connect limit.
+    # Each attempt is bounded by its own _Limit, which a cancellation beats; aiohttp keeps a shorter connect limit.
     assert kwargs["timeout"] == aiohttp.ClientTimeout(total=None, connect=0.9 * 30.0)
 
 
@@ -336,3 +336,76 @@ async def test_zero_request_timeout_refused_everywhere(clock: VirtualClock) -> N
     with pytest.raises(ValueError, match="request_timeout"):
         await client.translate_document(b"x", target_language="fr", content_type="text/plain", request_timeout=0)
     assert fake.sent == []
+
+
+# --- the attempt's time limit ------------------------------------------------------------------------------------
+# A limit of 0 s fires at the loop's next turn, so each of these is settled by the order of the loop's own steps,
+# never by how fast the machine is.
+
+
+async def test_a_limit_left_in_time_never_fires_later() -> None:
+    """The limit's timer goes with its scope: a task that left it carries on uncancelled, whatever it does next."""
+    with _Limit(0.0):
+        pass
+    for _ in range(3):
+        await asyncio.sleep(0)  # the turns in which a timer left behind would cancel this task
+    task = asyncio.current_task()
+    assert task is not None
+    assert task.cancelling() == 0
+
+
+async def test_a_limit_reached_raises_timeout_error_and_leaves_the_task_uncancelled() -> None:
+    never = asyncio.get_running_loop().create_future()
+    with pytest.raises(TimeoutError) as caught, _Limit(0.0):
+        await never
+    assert isinstance(caught.value.__cause__, asyncio.CancelledError)
+    task = asyncio.current_task()
+    assert task is not None
+    assert task.cancelling() == 0
+    await asyncio.sleep(0)  # and no cancellation is left pending for its next await
+
+
+@pytest.mark.parametrize("cancel_first", [True, False], ids=["cancelled-then-limit", "limit-then-cancelled"])
+async def test_a_cancellation_racing_the_limit_wins(cancel_first: bool) -> None:
+    """Cancelled from outside in the very turn the limit fires, in either order: the task ends cancelled (a
+    TimeoutError would have its caller retry)."""
+    loop = asyncio.get_running_loop()
+    outcome: list[str] = []
+
+    async def attempt() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        with _Limit(0.0):
+            if cancel_first:
+                loop.call_soon(task.cancel)  # already queued when the limit's timer comes due
+            else:
+                loop.call_at(loop.time(), task.cancel)  # due with the limit's timer, queued after it
+            try:
+                await loop.create_future()
+            finally:
+                outcome.append("left")
+
+    task = asyncio.create_task(attempt())
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert outcome == ["left"]
+    assert task.cancelled()
+
+
+async def test_a_limit_needs_a_task() -> None:
+    loop = asyncio.get_running_loop()
+    limit = _Limit(1.0)
+    # Entered from a plain callback, which has no task to cancel.
+    failure: list[BaseException] = []
+    done = loop.create_future()
+
+    def enter() -> None:
+        try:
+            limit.__enter__()
+        except RuntimeError as exc:
+            failure.append(exc)
+        done.set_result(None)
+
+    loop.call_soon(enter)
+    await done
+    assert [str(e) for e in failure] == ["a request's time limit needs a task to cancel"]
