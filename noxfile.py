@@ -10,6 +10,7 @@ nox -s typecheck_plain   mypy --strict on the package as a plain install has it 
 nox -s build       sdist and wheel, the wheel installed into a fresh venv and smoke-tested
 nox -s soak        the soak test at full size (1,000 concurrent waits), with its figures
 nox -s bench       benchmarks against plain aiohttp and the official SDK
+nox -s bench_instructions   instructions per poll and per page under valgrind: the bench's ratios without its noise
 nox -s bench_scale polling at scale: request counts of shared polls beside the per-call way
 """
 
@@ -118,6 +119,13 @@ def bench(session: nox.Session) -> None:
     # The official SDK is installed here only, to be measured; the library never depends on it.
     session.install("-e", ".[fast]", "azure-ai-translation-document")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def bench_instructions(session: nox.Session) -> None:
+    """Instructions per poll and per page, counted under valgrind (needs valgrind; counts repeat within 0.1 %)."""
+    session.install("-e", ".[fast]", "azure-ai-translation-document")
+    session.run("python", "benchmarks/instructions.py", *session.posargs)
 
 
 @nox.session

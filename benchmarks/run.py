@@ -100,9 +100,10 @@ class Measurement:
 
 
 @contextmanager
-def _worker(contender: str) -> Iterator[subprocess.Popen[str]]:
+def _worker(contender: str, wrapper: Sequence[str] = ()) -> Iterator[subprocess.Popen[str]]:
+    """A worker process for ``contender``, started under ``wrapper`` (a command prefix such as valgrind's)."""
     process = subprocess.Popen(
-        [sys.executable, str(HERE / "worker.py"), contender],
+        [*wrapper, sys.executable, str(HERE / "worker.py"), contender],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
