@@ -5,12 +5,17 @@ orjson decodes a page of documents about twice as fast. It is stricter than :mod
 result (or error) a plain install gives. One difference remains, by orjson's design: an integer beyond 64 bits
 decodes as a float where :mod:`json` keeps it exact. No count the service sends comes near; a check for long
 digit runs would cost half of what orjson saves.
+
+Without orjson, the standard library's C scanner is called directly (the frames ``json.loads`` wraps around it
+cost a status poll as much as the scanning); any body that is not plain UTF-8 JSON, and any failure, goes to
+``json.loads`` itself.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+from json.scanner import make_scanner
 from typing import Any
 
 __all__ = ["loads"]
@@ -28,8 +33,25 @@ def _optional(name: str) -> Any:
 orjson = _optional("orjson")
 
 
+# json.loads reads a body through three Python frames and two regular-expression matches around its C scanner;
+# for a status poll's few hundred bytes those cost as much as the scanning. The scanner, called directly:
+# typeshed wants the scanner's own type for its context (a TODO there): what it reads are the decoder's settings.
+_scan_once = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_JSON_SPACE = " \t\n\r"
+
+
 def _stdlib_loads(body: bytes) -> Any:
-    return json.loads(body)
+    # The ordinary body (UTF-8, a value from its first byte, nothing after it but JSON's whitespace) goes straight
+    # to the scanner; anything else, and every failure, to json.loads itself, whose value or error it then is.
+    # A UTF-16 or UTF-32 body, which json.loads detects, never passes: its NUL bytes stop the scanner.
+    try:
+        text = body.decode()
+        value, end = _scan_once(text, 0)
+    except (UnicodeDecodeError, StopIteration, ValueError, RecursionError):
+        return json.loads(body)
+    if end != len(text) and text[end:].strip(_JSON_SPACE):
+        return json.loads(body)  # data after the value: json.loads says where
+    return value
 
 
 def _orjson_loads(body: bytes) -> Any:
