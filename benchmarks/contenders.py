@@ -193,7 +193,7 @@ async def doctrans_watch(job: Job) -> Result:
     counter = _Counter()
     # A borrowed session only so that requests can be counted; it is made exactly as the client makes its own.
     async with (
-        aiohttp.ClientSession(trace_configs=[counter.config]) as session,
+        aiohttp.ClientSession(trace_configs=[counter.config], cookie_jar=aiohttp.DummyCookieJar()) as session,
         DocumentTranslationClient(
             job.endpoint, key=job.key, api_version=job.api_version, poll=policy, session=session
         ) as client,

@@ -86,7 +86,7 @@ class DocumentTranslationClient:
     :param region: sent as ``Ocp-Apim-Subscription-Region`` when given (regional or multi-service keys).
     :param api_version: an :class:`ApiVersion` or its string value; default the newest GA version.
     :param session: an ``aiohttp.ClientSession`` to borrow; the client never closes it. Without one the client
-        creates its own on first use and closes it in :meth:`close`.
+        creates its own on first use (one that keeps no cookies) and closes it in :meth:`close`.
     :param transport: instead of the aiohttp transport, any :class:`~doctrans_async._transport.Transport`
         (a fake in tests); ``key``/``credential`` and ``session`` are then the transport's business.
     :param retry: how failed requests are retried; ``None`` turns retries off.

@@ -3,7 +3,8 @@
 A :class:`Transport` is anything with ``send(request, deadline)`` and ``close()``; the client is given one (tests
 inject fakes) and otherwise makes an :class:`AiohttpTransport`. What belongs here and nowhere else:
 
-- the session: borrowed (never closed, its ``raise_for_status`` ignored) or owned (made on first use);
+- the session: borrowed (never closed, its ``raise_for_status`` ignored) or owned (made on first use, keeping
+  no cookies);
 - credentials, added at send time and only for the endpoint's origin, whatever URL a request names (and
   taught to the client's :class:`Secrets`, so that no text shown can carry them);
 - sorting aiohttp's failures into :class:`TransportError`, and whether the request may have been sent;
@@ -120,7 +121,10 @@ class AiohttpTransport:
         await self._drop_owned()
         if self._closed:  # closed while the old session was closing
             raise ClientClosedError("this DocumentTranslationClient is closed")
-        self._owned, self._owned_loop = aiohttp.ClientSession(), asyncio.get_running_loop()
+        # No cookie jar: the service sets cookies that no request needs (the official SDK keeps none either), and
+        # a jar would parse them on every response and send them back on every request.
+        session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+        self._owned, self._owned_loop = session, asyncio.get_running_loop()
         self._closer = _close_with_loop(self._owned)
         return self._owned
 

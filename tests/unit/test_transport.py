@@ -5,6 +5,7 @@ sorted, the deadline cut, and the session's ownership."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 import traceback
@@ -16,14 +17,15 @@ import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from doctrans_async import DocumentTranslationClient
+from doctrans_async import DocumentTranslationClient, Status
 from doctrans_async._auth import KeyAuth
 from doctrans_async._clock import Deadline, DeadlineReached, VirtualClock
 from doctrans_async._errors import ClientClosedError, TransportError
 from doctrans_async._sansio import Request
 from doctrans_async._transport import AiohttpTransport, _Limit
 from doctrans_async.emulator import Emulator
-from tests.support import ENDPOINT, SECRET, FakeTransport, MockedService, client_over, respond
+from tests.hostile_server import Seen, hostile, http
+from tests.support import ENDPOINT, SECRET, FakeTransport, MockedService, batch_body, client_over, respond
 
 PLAIN = {"Accept": "application/json", "User-Agent": "transport-test"}
 URL_OK = f"{ENDPOINT}/translator/document/batches/b1?api-version=2024-05-01"
@@ -409,3 +411,22 @@ async def test_a_limit_needs_a_task() -> None:
     loop.call_soon(enter)
     await done
     assert [str(e) for e in failure] == ["a request's time limit needs a task to cancel"]
+
+
+async def test_the_services_cookies_are_neither_kept_nor_sent_back() -> None:
+    """The real service sets cookies (its recordings drop them); the client, like the official SDK, keeps none:
+    no cookie parsed per response, none sent per request, nothing of one response carried into the next."""
+    seen: list[Seen] = []
+
+    def answer(request: Seen) -> bytes:
+        seen.append(request)
+        return http(200, json.dumps(batch_body("Running")), {"Set-Cookie": "affinity=node-7; Path=/"}, reason="OK")
+
+    async with hostile(answer) as origin:
+        # By name: aiohttp's default jar would drop a cookie set by an IP address anyway.
+        endpoint = origin.replace("127.0.0.1", "localhost")
+        async with DocumentTranslationClient(endpoint, key=SECRET) as client:
+            for _ in range(2):
+                assert (await client.get_status("b1")).status is Status.RUNNING
+    assert len(seen) == 2
+    assert [request.headers.get("cookie") for request in seen] == [None, None]
