@@ -123,7 +123,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def bench_instructions(session: nox.Session) -> None:
-    """Instructions per poll and per page, counted under valgrind (needs valgrind; counts repeat within 0.1 %)."""
+    """Instructions per poll and per page, counted under valgrind (needs valgrind; counts repeat within 0.5 %)."""
     session.install("-e", ".[fast]", "azure-ai-translation-document")
     session.run("python", "benchmarks/instructions.py", *session.posargs)
 

@@ -33,7 +33,7 @@ def _optional(name: str) -> Any:
 orjson = _optional("orjson")
 
 
-# json.loads reads a body through three Python frames and two regular-expression matches around its C scanner;
+# json.loads reads a body through four Python frames and two regular-expression matches around its C scanner;
 # for a status poll's few hundred bytes those cost as much as the scanning. The scanner, called directly:
 # typeshed wants the scanner's own type for its context (a TODO there): what it reads are the decoder's settings.
 _scan_once = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
