@@ -9,7 +9,7 @@ contender executes does not (it moves by well under 1 %). Each contender runs ea
 difference between the two counts, divided by the extra polls or pages, is what one more costs: start-up, imports
 and the first connection cancel out.
 
-What it cannot see: the kernel's share. Every contender but the SDK makes the same system calls per request (one
+What it cannot see: the kernel's share. Every contender but the SDK makes nearly the same system calls per request (one
 send, one receive, two waits on the selector), which cost the same CPU time to all; so the CPU-time ratios of
 ``run.py`` are these ratios pulled towards 1. Valgrind runs a program about 50 times slower: a full run takes a
 few minutes.

@@ -8,7 +8,9 @@ digit runs would cost half of what orjson saves.
 
 Without orjson, the standard library's C scanner is called directly (the frames ``json.loads`` wraps around it
 cost a status poll as much as the scanning); any body that is not plain UTF-8 JSON, and any failure, goes to
-``json.loads`` itself.
+``json.loads`` itself. On Python 3.11 alone, where those frames count towards the recursion limit the scanner
+also spends, a body nested within a few levels of that limit (about 995) decodes where ``json.loads`` raises
+:class:`RecursionError`.
 """
 
 from __future__ import annotations

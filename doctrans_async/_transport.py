@@ -122,7 +122,7 @@ class AiohttpTransport:
         if self._closed:  # closed while the old session was closing
             raise ClientClosedError("this DocumentTranslationClient is closed")
         # No cookie jar: the service sets cookies that no request needs (the official SDK keeps none either), and
-        # a jar would parse them on every response and send them back on every request.
+        # a jar would keep them from every response (parsing them, on recent aiohttp) and send them back.
         session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         self._owned, self._owned_loop = session, asyncio.get_running_loop()
         self._closer = _close_with_loop(self._owned)
@@ -208,18 +208,18 @@ class _Limit:
     :class:`TimeoutError` out of it, as ``asyncio.timeout`` does, unless the task was cancelled from elsewhere
     too: then the cancellation goes on (the timeout's own is taken back), so a cancellation always wins.
 
-    ``asyncio.timeout`` would do, at four times the cost on every request (its scope is entered and left through
-    two coroutines, and on Python 3.11 each of its three running-loop lookups is a system call): this is one
-    timer handle, armed on entry and cancelled on exit. It is only ever entered once, in a task, in real time.
+    ``asyncio.timeout`` would do, at 1.7 times the instructions on every request (its scope is entered and left
+    through two coroutines, and on Python 3.11 each of its three running-loop lookups is a system call): this is
+    one timer handle, armed on entry and cancelled on exit. It runs in a task, in real time.
     """
 
     __slots__ = ("_cancelling", "_expired", "_handle", "_seconds", "_task")
 
     def __init__(self, seconds: float) -> None:
         self._seconds = seconds
-        self._expired = False
 
     def __enter__(self) -> None:
+        self._expired = False
         loop = asyncio.get_running_loop()
         task = asyncio.current_task(loop)
         if task is None:

@@ -1,5 +1,6 @@
 """The plain install's decoder (the C scanner called directly) gives exactly what ``json.loads`` gives: the value,
-or the very error, message and position included. Runs with or without orjson installed."""
+or the very error, message and position included. Runs with or without orjson installed. (On Python 3.11 alone,
+a body nested within a few levels of the recursion limit decodes where json.loads runs out: not tested here.)"""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ sorted, the deadline cut, and the session's ownership."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import socket
@@ -394,6 +395,40 @@ async def test_a_cancellation_racing_the_limit_wins(cancel_first: bool) -> None:
     assert task.cancelled()
 
 
+async def test_a_limit_takes_back_only_its_own_cancellation() -> None:
+    """A task already cancelling when it entered (it caught a cancellation and went on, say, to clean up) still
+    gets the limit's TimeoutError, and is left exactly as cancelling as it was."""
+    task = asyncio.current_task()
+    assert task is not None
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.sleep(0)
+    assert task.cancelling() == 1
+    try:
+        with pytest.raises(TimeoutError), _Limit(0.0):
+            await asyncio.get_running_loop().create_future()
+        assert task.cancelling() == 1
+    finally:
+        task.uncancel()
+
+
+async def test_a_limit_passes_on_what_the_body_raised_instead_of_its_cancellation() -> None:
+    """The body turned the limit's cancellation into an error of its own: that error comes out, not a
+    TimeoutError, and the task is not left cancelling."""
+
+    async def turned() -> None:
+        try:
+            await asyncio.get_running_loop().create_future()
+        except asyncio.CancelledError:
+            raise ValueError("mine") from None
+
+    with pytest.raises(ValueError, match="mine"), _Limit(0.0):
+        await turned()
+    task = asyncio.current_task()
+    assert task is not None
+    assert task.cancelling() == 0
+
+
 async def test_a_limit_needs_a_task() -> None:
     loop = asyncio.get_running_loop()
     limit = _Limit(1.0)
@@ -415,7 +450,7 @@ async def test_a_limit_needs_a_task() -> None:
 
 async def test_the_services_cookies_are_neither_kept_nor_sent_back() -> None:
     """The real service sets cookies (its recordings drop them); the client, like the official SDK, keeps none:
-    no cookie parsed per response, none sent per request, nothing of one response carried into the next."""
+    none kept from a response, none sent with a request."""
     seen: list[Seen] = []
 
     def answer(request: Seen) -> bytes:
