@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE))
 
 from contenders import CONTENDERS, Job, sdk_available  # noqa: E402
 from emulator_process import BatchSpec, EmulatorInfo, EmulatorProcess  # noqa: E402
-from run import DEFAULT_API_VERSION, PAGE_SIZE, SERVER_PAGE_SIZE, _send, _worker  # noqa: E402
+from run import DEFAULT_API_VERSION, PAGE_SIZE, SERVER_PAGE_SIZE, _send, _worker, chosen  # noqa: E402
 
 # Per workload: the small and the large job's size (polls, or documents listed).
 SIZES = {"poll": (50, 250), "list": (1_000, 3_000)}
@@ -127,14 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind): it counts the instructions")
-    contenders = [c for c in args.contenders.split(",") if c]
-    workloads = [w for w in args.workloads.split(",") if w]
-    for name in contenders:
-        if name not in CONTENDERS:
-            raise SystemExit(f"unknown contender {name!r}; known: {', '.join(CONTENDERS)}")
-    for name in workloads:
-        if name not in WORKLOADS:
-            raise SystemExit(f"unknown workload {name!r}; known: {', '.join(WORKLOADS)}")
+    contenders = chosen(args.contenders, CONTENDERS, "contender")
+    workloads = chosen(args.workloads, WORKLOADS, "workload")
     if "official_sdk" in contenders and not sdk_available():
         contenders.remove("official_sdk")
         print("note: official_sdk skipped: azure.ai.translation.document is not importable", file=sys.stderr)

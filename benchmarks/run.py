@@ -357,6 +357,15 @@ def render(rows: Sequence[dict[str, Any]], checks: Sequence[dict[str, Any]], siz
     return "\n".join(out)
 
 
+def chosen(listed: str, known: Sequence[str], what: str) -> list[str]:
+    """The names of a comma-separated option, each checked against ``known`` (a ``what``: contender, workload)."""
+    names = [name for name in listed.split(",") if name]
+    for name in names:
+        if name not in known:
+            raise SystemExit(f"unknown {what} {name!r}; known: {', '.join(known)}")
+    return names
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, one round (a smoke run)")
@@ -373,14 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = QUICK if args.quick else FULL
     if args.rounds is not None:
         sizes = attrs.evolve(sizes, rounds=args.rounds)
-    contenders = [c for c in args.contenders.split(",") if c]
-    workloads = [w for w in args.workloads.split(",") if w]
-    for name in contenders:
-        if name not in CONTENDERS:
-            raise SystemExit(f"unknown contender {name!r}; known: {', '.join(CONTENDERS)}")
-    for name in workloads:
-        if name not in MEASURED:
-            raise SystemExit(f"unknown workload {name!r}; known: {', '.join(MEASURED)}")
+    contenders = chosen(args.contenders, CONTENDERS, "contender")
+    workloads = chosen(args.workloads, MEASURED, "workload")
     notes: list[str] = []
     if "official_sdk" in contenders and not sdk_available():
         contenders.remove("official_sdk")
