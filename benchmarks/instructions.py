@@ -51,8 +51,10 @@ class Count:
 
 def _instructions(contender: str, job: Job, items: int, log: Path) -> int:
     # A fixed hash seed: dicts and sets then probe alike in every run.
-    wrapper = ["env", "PYTHONHASHSEED=0", "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-    wrapper.append(f"--log-file={log}")
+    wrapper = [
+        *("env", "PYTHONHASHSEED=0"),
+        *("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", f"--log-file={log}"),
+    ]
     with _worker(contender, wrapper) as process:
         result = _send(process, job)
     if result["items"] != items:

@@ -103,7 +103,7 @@ class AiohttpTransport:
             with contextlib.suppress(RuntimeError):  # its loop may be gone: nothing is left to close there
                 await closer.aclose()
 
-    def _open_session(self) -> aiohttp.ClientSession | None:
+    def _open_session(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession | None:
         """The session to send on, if there is one for this event loop (``None``: :meth:`_new_session`)."""
         if self._closed:
             raise ClientClosedError("this DocumentTranslationClient is closed")
@@ -112,11 +112,11 @@ class AiohttpTransport:
                 raise ClientClosedError("the borrowed aiohttp session is closed")
             return self._borrowed
         owned = self._owned
-        if owned is not None and self._owned_loop is asyncio.get_running_loop() and not owned.closed:
+        if owned is not None and self._owned_loop is loop and not owned.closed:
             return owned
         return None
 
-    async def _new_session(self) -> aiohttp.ClientSession:
+    async def _new_session(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
         # First use, or a new event loop (a second asyncio.run()): a session cannot move between loops.
         await self._drop_owned()
         if self._closed:  # closed while the old session was closing
@@ -124,7 +124,7 @@ class AiohttpTransport:
         # No cookie jar: the service sets cookies that no request needs (the official SDK keeps none either), and
         # a jar would keep them from every response (parsing them, on recent aiohttp) and send them back.
         session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
-        self._owned, self._owned_loop = session, asyncio.get_running_loop()
+        self._owned, self._owned_loop = session, loop
         self._closer = _close_with_loop(self._owned)
         return self._owned
 
@@ -164,8 +164,10 @@ class AiohttpTransport:
         else:
             credentials = self._plain
         headers = self._headers(request, credentials)
+        # One running-loop lookup per attempt, for the session and the limit (on Python 3.11 each is a system call).
+        loop = asyncio.get_running_loop()
         # No await between taking the session and using it: a close() meanwhile must not meet a closed session.
-        session = self._open_session() or await self._new_session()
+        session = self._open_session(loop) or await self._new_session(loop)
         connect = self._aiohttp_timeout if request.timeout is None else _connect_limit(request.timeout)
         resp: aiohttp.ClientResponse | None = None
         body, complete = b"", False
@@ -173,7 +175,7 @@ class AiohttpTransport:
             # Bounded however the attempt ends; aiohttp arms no timer of its own beside this one (total=None, and
             # its connect limit only while a connection is being made), so this costs what the floor's does.
             # The upload machinery only for an upload: a status request is sent without an ExitStack.
-            with _Limit(limit), contextlib.ExitStack() if request.parts else _NO_FILES as files:
+            with _Limit(limit, loop), contextlib.ExitStack() if request.parts else _NO_FILES as files:
                 async with session.request(
                     request.method,
                     yarl.URL(request.url, encoded=True),
@@ -204,7 +206,7 @@ class AiohttpTransport:
 
 
 class _Limit:
-    """``with _Limit(seconds):`` cancels the task running its body when ``seconds`` pass and raises
+    """``with _Limit(seconds, loop):`` cancels the task running its body when ``seconds`` pass and raises
     :class:`TimeoutError` out of it, as ``asyncio.timeout`` does, unless the task was cancelled from elsewhere
     too: then the cancellation goes on (the timeout's own is taken back), so a cancellation always wins.
 
@@ -213,14 +215,15 @@ class _Limit:
     one timer handle, armed on entry and cancelled on exit. It runs in a task, in real time.
     """
 
-    __slots__ = ("_cancelling", "_expired", "_handle", "_seconds", "_task")
+    __slots__ = ("_cancelling", "_expired", "_handle", "_loop", "_seconds", "_task")
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, loop: asyncio.AbstractEventLoop) -> None:
         self._seconds = seconds
+        self._loop = loop
 
     def __enter__(self) -> None:
         self._expired = False
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         task = asyncio.current_task(loop)
         if task is None:
             raise RuntimeError("a request's time limit needs a task to cancel")

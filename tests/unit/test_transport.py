@@ -348,7 +348,7 @@ async def test_zero_request_timeout_refused_everywhere(clock: VirtualClock) -> N
 
 async def test_a_limit_left_in_time_never_fires_later() -> None:
     """The limit's timer goes with its scope: a task that left it carries on uncancelled, whatever it does next."""
-    with _Limit(0.0):
+    with _Limit(0.0, asyncio.get_running_loop()):
         pass
     for _ in range(3):
         await asyncio.sleep(0)  # the turns in which a timer left behind would cancel this task
@@ -359,7 +359,7 @@ async def test_a_limit_left_in_time_never_fires_later() -> None:
 
 async def test_a_limit_reached_raises_timeout_error_and_leaves_the_task_uncancelled() -> None:
     never = asyncio.get_running_loop().create_future()
-    with pytest.raises(TimeoutError) as caught, _Limit(0.0):
+    with pytest.raises(TimeoutError) as caught, _Limit(0.0, asyncio.get_running_loop()):
         await never
     assert isinstance(caught.value.__cause__, asyncio.CancelledError)
     task = asyncio.current_task()
@@ -378,7 +378,7 @@ async def test_a_cancellation_racing_the_limit_wins(cancel_first: bool) -> None:
     async def attempt() -> None:
         task = asyncio.current_task()
         assert task is not None
-        with _Limit(0.0):
+        with _Limit(0.0, asyncio.get_running_loop()):
             if cancel_first:
                 loop.call_soon(task.cancel)  # already queued when the limit's timer comes due
             else:
@@ -405,7 +405,7 @@ async def test_a_limit_takes_back_only_its_own_cancellation() -> None:
         await asyncio.sleep(0)
     assert task.cancelling() == 1
     try:
-        with pytest.raises(TimeoutError), _Limit(0.0):
+        with pytest.raises(TimeoutError), _Limit(0.0, asyncio.get_running_loop()):
             await asyncio.get_running_loop().create_future()
         assert task.cancelling() == 1
     finally:
@@ -422,7 +422,7 @@ async def test_a_limit_passes_on_what_the_body_raised_instead_of_its_cancellatio
         except asyncio.CancelledError:
             raise ValueError("mine") from None
 
-    with pytest.raises(ValueError, match="mine"), _Limit(0.0):
+    with pytest.raises(ValueError, match="mine"), _Limit(0.0, asyncio.get_running_loop()):
         await turned()
     task = asyncio.current_task()
     assert task is not None
@@ -431,7 +431,7 @@ async def test_a_limit_passes_on_what_the_body_raised_instead_of_its_cancellatio
 
 async def test_a_limit_needs_a_task() -> None:
     loop = asyncio.get_running_loop()
-    limit = _Limit(1.0)
+    limit = _Limit(1.0, loop)
     # Entered from a plain callback, which has no task to cancel.
     failure: list[BaseException] = []
     done = loop.create_future()
