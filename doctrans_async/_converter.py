@@ -5,9 +5,10 @@ fields are snake_case.
 
 The two models a listing or a poll converts by the thousand (a document's and a batch's status) have a
 straight-line hook in front of the generated one: generated from the model's fields at import, it converts the
-ordinary, well-formed case with no per-field calls and fills the instance's slots directly, and hands anything
-else (an unknown status, a string where a number belongs, a missing field) to the cattrs-generated hook, which
-gives the same result or the detailed error. Property tests hold the two equal, field types included.
+ordinary, well-formed case with no per-field calls and fills the instance's slots directly (a document of one of
+the shapes the service sends without looking up the keys it lacks), and hands anything else (an unknown status,
+a string where a number belongs, a missing field) to the cattrs-generated hook, which gives the same result or the
+detailed error. Property tests hold the two equal, field types included.
 """
 
 from __future__ import annotations
@@ -276,33 +277,30 @@ def _filling(model: type[T]) -> type[T]:
     return type(f"_Filling{model.__name__}", (model,), namespace)
 
 
-def _make_straight(model: type[T]) -> Callable[[Any], T]:
-    """The straight-line hook of ``model``: the ordinary case converted, anything else raises (for the fallback)."""
+def _make_straight(model: type[T], shapes: tuple[frozenset[str], ...] = ()) -> Callable[[Any], T]:
+    """The straight-line hook of ``model``: the ordinary case converted, anything else raises (for the fallback).
+
+    ``shapes`` are key sets the service sends (see _DOCUMENT_SHAPES), at most one of each size. An input of a
+    shape's size first takes that shape's own line, which reads each of its keys by subscript and stores every
+    other field's default with no lookup at all; if one of its keys is missing, the input has other keys and
+    takes the general line, which looks each key up.
+    """
     kinds: tuple[attrs.Attribute[Any], ...] = attrs.fields(attrs.resolve_types(model))  # type: ignore[type-var, arg-type]
     if hasattr(model, "__attrs_post_init__") or any(f.validator is not None or f.converter is not None for f in kinds):
         raise TypeError(f"{model.__name__} has field logic that filling its slots would skip")
     if "__dict__" in dir(model) or set(getattr(model, "__slots__", ())) - {"__weakref__"} != {f.name for f in kinds}:
         raise TypeError(f"{model.__name__} keeps state outside its fields' slots")
+    wire_keys = {_wire_name(f.name) for f in kinds}
+    required = {_wire_name(f.name) for f in kinds if f.default is attrs.NOTHING}
+    if any(not required <= keys <= wire_keys for keys in shapes) or len({len(keys) for keys in shapes}) != len(shapes):
+        raise TypeError(f"{model.__name__}'s shapes must be of distinct sizes, each its required keys and more")
     name = f"_straight_{model.__name__}"
-    lines = [f"def {name}(o):", "    obj = _new(_filling)"]
-    for field in kinds:
-        wire = _wire_name(field.name)
-        if field.default is attrs.NOTHING:
-            read = f"o[{wire!r}]"
-        elif field.default is None:
-            read = f"o.get({wire!r})"
-        elif type(field.default) in (int, float, str):
-            read = f"o.get({wire!r}, {field.default!r})"
-        else:  # a factory or a mutable default would be shared, or not written back by its repr
-            raise TypeError(f"{model.__name__}.{field.name}'s default has no straight-line reading")
-        expression, unusual = _read_as(field.type, "v")
-        lines.append(f"    v = {read}")
-        if unusual is not None:
-            lines.append(f"    if {unusual}:")
-            lines.append("        raise _Unusual")
-        lines.append(f"    obj.{field.name} = {expression}")
-    lines.append("    obj.__class__ = _cls")
-    lines.append("    return obj")
+    lines = [f"def {name}(o):"]
+    for keys in shapes:
+        lines += [f"    if len(o) == {len(keys)}:", "        try:"]
+        lines += ["            " + line for line in _filling_lines(model, kinds, keys)]
+        lines += ["        except KeyError:", "            pass"]
+    lines += ["    " + line for line in _filling_lines(model, kinds, None)]
     namespace = {**_STRAIGHT_GLOBALS, "_cls": model, "_filling": _filling(model)}
     exec(compile("\n".join(lines), f"<straight-line hook of {model.__name__}>", "exec"), namespace)
     function: Callable[[Any], T] = namespace[name]
@@ -311,9 +309,53 @@ def _make_straight(model: type[T]) -> Callable[[Any], T]:
     return function
 
 
+def _filling_lines(model: type, kinds: tuple[attrs.Attribute[Any], ...], keys: frozenset[str] | None) -> list[str]:
+    """The statements that fill and return a new instance from ``o``: when ``keys`` are given, those keys read by
+    subscript (a missing one raises KeyError) and every other field set to its default; otherwise each key read
+    by subscript if it is required, by ``get`` with its default if not."""
+    lines = ["obj = _new(_filling)"]
+    for field in kinds:
+        wire = _wire_name(field.name)
+        default = field.default
+        if default is not attrs.NOTHING and default is not None and type(default) not in (int, float, str):
+            # a factory or a mutable default would be shared, or not written back by its repr
+            raise TypeError(f"{model.__name__}.{field.name}'s default has no straight-line reading")
+        if keys is not None and wire not in keys:  # never a required field's (checked by the caller)
+            lines.append(f"obj.{field.name} = {default!r}")
+            continue
+        if keys is not None or default is attrs.NOTHING:
+            lines.append(f"v = o[{wire!r}]")
+        else:
+            lines.append(f"v = o.get({wire!r}, {default!r})")
+        expression, unusual = _read_as(field.type, "v")
+        if unusual is not None:
+            lines += [f"if {unusual}:", "    raise _Unusual"]
+        lines.append(f"obj.{field.name} = {expression}")
+    return [*lines, "obj.__class__ = _cls", "return obj"]
+
+
+# The keys of a document's status as the service sends them (tests/recorded): an ordinary one, a failed one,
+# and 2026-03-01's with its image counts. Anything else takes the general line.
+_DOCUMENT_KEYS = frozenset(
+    (
+        "path",
+        "sourcePath",
+        "createdDateTimeUtc",
+        "lastActionDateTimeUtc",
+        "status",
+        "to",
+        "progress",
+        "id",
+        "characterCharged",
+    )
+)
+_IMAGE_KEYS = frozenset(("totalImageScansSucceeded", "totalImageScansFailed", "imageCharged", "imageCharacterDetected"))
+_DOCUMENT_SHAPES = (_DOCUMENT_KEYS, _DOCUMENT_KEYS | {"error"}, _DOCUMENT_KEYS | _IMAGE_KEYS)
+
+
 _straight_summary = _make_straight(StatusSummary)
 _straight_batch = _make_straight(BatchStatus)
-_straight_document = _make_straight(DocumentStatus)
+_straight_document = _make_straight(DocumentStatus, _DOCUMENT_SHAPES)
 
 
 def _straight_or_generated(straight: Callable[[Any], T], cls: type[T]) -> Callable[[Any], T]:

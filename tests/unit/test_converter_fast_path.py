@@ -12,7 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doctrans_async._converter import _straight_batch, _straight_document, converter, generated, structure_documents
+from doctrans_async._converter import (
+    _DOCUMENT_SHAPES,
+    _make_straight,
+    _straight_batch,
+    _straight_document,
+    converter,
+    generated,
+    structure_documents,
+)
 from doctrans_async._models import BatchStatus, DocumentStatus
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -79,6 +87,63 @@ def test_document_fast_path_matches_generated(data: st.DataObject, nested: str |
     body = mutate(DOCUMENT, data, nested)
     fast = outcome(converter.get_structure_hook(DocumentStatus), body, DocumentStatus)
     assert fast == outcome(generated[DocumentStatus], body, DocumentStatus)
+
+
+# A document of each shape the service sends: each takes its own line, with no lookup of the keys it lacks.
+SHAPED = [{key: DOCUMENT[key] for key in sorted(shape)} for shape in _DOCUMENT_SHAPES]
+WIRE_KEYS = sorted(DOCUMENT)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), base=st.sampled_from(SHAPED), swap=st.booleans())
+def test_shaped_documents_match_generated(data: st.DataObject, base: dict[str, Any], swap: bool) -> None:
+    """A document of one of the service's shapes, odd values included, converts (or fails) as the generated hook
+    has it; with one key traded for another (the size of the shape, not its keys) too."""
+    body = mutate(base, data)
+    if swap and body:
+        del body[data.draw(st.sampled_from(sorted(body)))]
+        body[data.draw(st.sampled_from(WIRE_KEYS))] = data.draw(
+            st.one_of(odd_values, st.sampled_from(list(DOCUMENT.values())))
+        )
+    fast = outcome(converter.get_structure_hook(DocumentStatus), body, DocumentStatus)
+    assert fast == outcome(generated[DocumentStatus], body, DocumentStatus)
+
+
+class CountingDict(dict[str, Any]):
+    """A body that counts the keys looked up with ``get``."""
+
+    gets = 0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        type(self).gets += 1
+        return super().get(key, default)
+
+
+@pytest.mark.parametrize("base", SHAPED, ids=[str(len(body)) for body in SHAPED])
+def test_a_shaped_document_is_read_without_lookups(base: dict[str, Any]) -> None:
+    """Each of the service's shapes takes its own line: not one ``get`` for the fields it does not carry. A body of
+    the same size with other keys takes the general line, and still converts as the generated hook has it."""
+    CountingDict.gets = 0
+    assert _straight_document(CountingDict(base)) == generated[DocumentStatus](base, DocumentStatus)
+    assert CountingDict.gets == 0
+    other = {**{key: value for key, value in base.items() if key != "path"}, "deploymentName": "general"}
+    assert _straight_document(CountingDict(other)) == generated[DocumentStatus](other, DocumentStatus)
+    assert CountingDict.gets > 0
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        (frozenset({"id", "status", "createdDateTimeUtc", "lastActionDateTimeUtc"}),),  # without the required "to"
+        (_DOCUMENT_SHAPES[0], _DOCUMENT_SHAPES[0] - {"path"} | {"error"}),  # two of one size
+        (_DOCUMENT_SHAPES[0] | {"pathname"},),  # a key of no field
+    ],
+)
+def test_a_shape_must_fit_the_model(shapes: tuple[frozenset[str], ...]) -> None:
+    """A shape that lacks a required key, shares its size with another or names a key no field reads is refused
+    where the hook is made, not discovered by a user's listing."""
+    with pytest.raises(TypeError, match="shapes must be"):
+        _make_straight(DocumentStatus, shapes)
 
 
 @settings(max_examples=400, deadline=None)
