@@ -95,36 +95,22 @@ def _structure_float(value: object, _: type) -> float:
     raise TypeError(f"expected a number, got {type(value).__name__}")
 
 
-# The documents of a batch share their creation time and many last-action times: parse each text once.
-# A plain dict, emptied when full, costs one lookup per hit (an LRU's bookkeeping costs more than it saves).
-_TIMESTAMPS: dict[str, datetime] = {}
-_TIMESTAMPS_KEPT = 4096
-
-
-def _timestamp(text: str) -> datetime:
-    parsed = _TIMESTAMPS.get(text)
-    return _new_timestamp(text) if parsed is None else parsed
-
-
-def _new_timestamp(text: str) -> datetime:
+def _parse_timestamp(text: str) -> datetime:
     # Python 3.11's fromisoformat takes 'Z', offsets and the service's seven fractional digits (keeping six).
+    # Not cached: the service stamps each document's creation and last action apart (tests/recorded), so a cache
+    # of texts only ever missed, at three times the cost of parsing.
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         # RFC 3339 allows a lower-case 't' and 'z', which fromisoformat refuses.
         parsed = datetime.fromisoformat(text.upper())
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    if len(_TIMESTAMPS) >= _TIMESTAMPS_KEPT:
-        _TIMESTAMPS.clear()
-    _TIMESTAMPS[text] = parsed
-    return parsed
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def _structure_datetime(value: object, _: type) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected a timestamp string, got {type(value).__name__}")
-    return _timestamp(value)
+    return _parse_timestamp(value)
 
 
 _STATUS_BY_WIRE = {member.value: member for member in Status}
@@ -243,8 +229,9 @@ def _read_as(kind: object, value: str) -> tuple[str, str | None]:
     if kind is Status:
         return f"_STATUS_BY_WIRE[{value}]", None  # KeyError or TypeError for anything but a known wire text
     if kind is datetime:
-        # The cache's hit inline; a miss (or a non-string, which fromisoformat refuses) is parsed, once.
-        return f"(_TIMESTAMPS_get({value}) or _new_timestamp({value}))", None
+        # Parsed inline; a non-string, a lower-case 't' or 'z' (which fromisoformat refuses) or a timestamp with
+        # no offset (which the generated hook reads as UTC) goes to the generated hook.
+        return value, f"({value} := _fromisoformat({value})).tzinfo is None"
     if kind == ErrorDetail | None:
         return f"(None if {value} is None else error_detail({value}))", None
     if kind in _STRAIGHT_NESTED:
@@ -258,8 +245,7 @@ _STRAIGHT_GLOBALS: dict[str, Any] = {
     "_isfinite": math.isfinite,
     "_NUMBER": _NUMBER,
     "_STATUS_BY_WIRE": _STATUS_BY_WIRE,
-    "_TIMESTAMPS_get": _TIMESTAMPS.get,
-    "_new_timestamp": _new_timestamp,
+    "_fromisoformat": datetime.fromisoformat,
     "error_detail": error_detail,
     "_Unusual": _Unusual,
 }

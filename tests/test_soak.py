@@ -19,7 +19,6 @@ import pytest
 import yarl
 
 import doctrans_async as dt
-from doctrans_async._converter import _TIMESTAMPS
 from doctrans_async.emulator import Emulator
 
 BATCHES = int(os.environ.get("DOCTRANS_SOAK_BATCHES", "40"))
@@ -118,8 +117,7 @@ async def test_soak(clock: dt.VirtualClock) -> None:
         # What is left once the results and the emulator's log are dropped is what the client kept.
         del finals, listed
         emu.reset_log()
-        # Bounded caches are not growth: the timestamp cache (4,096 entries) and urlsplit's own LRU cache.
-        _TIMESTAMPS.clear()
+        # Bounded caches are not growth: urlsplit's own LRU cache.
         urllib.parse.urlsplit.cache_clear()  # type: ignore[attr-defined]
         # yarl (under aiohttp) keeps the last 128 URLs it parsed in lru caches of its own, bounded like urlsplit's;
         # a coalesced status listing's URL carries up to 25 ids, so those entries alone would read as retained.

@@ -53,7 +53,11 @@ odd_values = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(
-        ["", "0.5", "Cancelled", "Canceled", "cancelling", "Paused", "2024-10-11T02:18:42Z", "2024-10-11", "x"]
+        [
+            *("", "0.5", "Cancelled", "Canceled", "cancelling", "Paused", "2024-10-11T02:18:42Z", "2024-10-11", "x"),
+            # timestamps lower-case (RFC 3339 allows it), with no offset (read as UTC), with an offset, or not one
+            *("2024-10-11t02:18:42.6957534z", "2024-10-11T02:18:42", "2024-10-11T02:18:42.12+05:30", "2024-13-11T00Z"),
+        ]
     ),
     st.lists(st.integers(), max_size=2),
     st.dictionaries(st.sampled_from(["code", "message", "target"]), st.text(max_size=5), max_size=3),
@@ -178,3 +182,24 @@ def test_straight_hooks_take_the_ordinary_bodies_themselves() -> None:
     handed to the fallback, and equal the generated hooks' results."""
     assert _straight_document(DOCUMENT) == generated[DocumentStatus](DOCUMENT, DocumentStatus)
     assert _straight_batch(BATCH) == generated[BatchStatus](BATCH, BatchStatus)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-10-11T02:18:42.6957534Z",  # the service's seven digits
+        "2021-05-05T19:58:11.212014Z",  # six (recorded: it drops a trailing zero)
+        "2024-10-11t02:18:42.6957534z",  # RFC 3339's lower case, which fromisoformat refuses
+        "2024-10-11T02:18:42",  # no offset: UTC
+        "2024-10-11T02:18:42.12+05:30",
+    ],
+)
+@pytest.mark.parametrize("base", [DOCUMENT, *SHAPED], ids=["all", *(str(len(body)) for body in SHAPED)])
+def test_timestamps_read_as_the_generated_hook_reads_them(text: str, base: dict[str, Any]) -> None:
+    """Every form of timestamp comes out as the generated hook has it: aware, at the same instant and offset."""
+    body = {**base, "createdDateTimeUtc": text, "lastActionDateTimeUtc": text}
+    [fast] = structure_documents([body])
+    slow = generated[DocumentStatus](body, DocumentStatus)
+    for read in (fast.created_at, fast.last_action_at):
+        assert read == slow.created_at
+        assert read.utcoffset() == slow.created_at.utcoffset() is not None
