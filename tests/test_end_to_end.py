@@ -259,3 +259,24 @@ async def test_ordered_listing_follows_raw_space_links_to_the_end(
         next(v for k, v in r.query.items() if k.lower().lstrip("$") == "orderby") == "createdDateTimeUtc asc"
         for r in followed
     )
+
+
+async def test_document_listing_orders_and_filters_by_creation(
+    emulator: Emulator, live: dt.DocumentTranslationClient
+) -> None:
+    """list_documents is newest first; order_by="asc" gives the same documents oldest first across pages, and
+    created_after/created_before keep the documents created inside the window."""
+    if live.api_version is dt.ApiVersion.V1_0_PREVIEW_1:
+        return  # no order_by or date filters on that version (test_batch_listing_filters checks the refusal)
+    batch_id = emulator.add_batch(documents=12, seconds=0)
+    newest_first = [d async for d in live.list_documents(batch_id, page_size=5)]
+    created = [d.created_at for d in newest_first]
+    assert created == sorted(created, reverse=True)
+    assert len(set(created)) == 12
+    oldest_first = [d.id async for d in live.list_documents(batch_id, order_by="asc", page_size=5)]
+    assert oldest_first == [d.id for d in reversed(newest_first)]
+    # Bounds a microsecond past a document's created_at, which drops the seventh digit that the service compares.
+    after, before = created[8] + timedelta(microseconds=1), created[3] + timedelta(microseconds=1)
+    inside = [d.id async for d in live.list_documents(batch_id, created_after=after, created_before=before)]
+    assert inside == [d.id for d in newest_first if after <= d.created_at <= before]
+    assert len(inside) == 5

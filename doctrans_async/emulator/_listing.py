@@ -133,6 +133,9 @@ def _parse_statuses(raw: str | None) -> frozenset[Status] | None:
         raise invalid_argument("statuses", f"Unknown status {unknown}.") from None
 
 
+_SEVENTH_DIGIT = re.compile(r"[.,]\d{6}(\d)")
+
+
 def _parse_date(name: str, raw: str | None) -> int | None:
     if raw is None:
         return None
@@ -140,7 +143,9 @@ def _parse_date(name: str, raw: str | None) -> int | None:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise invalid_argument(name, f"The value '{raw}' of {name} is not a date-time.") from None
-    return to_ticks(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    # datetime keeps microseconds; the service's timestamps (and a client echoing one back) have a seventh digit.
+    seventh = _SEVENTH_DIGIT.search(raw)
+    return to_ticks(moment if moment.tzinfo else moment.replace(tzinfo=UTC)) + (int(seventh[1]) if seventh else 0)
 
 
 def _parse_order(name: str, raw: str | None) -> bool:

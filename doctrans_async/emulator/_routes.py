@@ -16,7 +16,7 @@ from aiohttp import web
 from doctrans_async.emulator._call import Call, Reply
 from doctrans_async.emulator._formats import FORMATS
 from doctrans_async.emulator._listing import Filters, parse_filters, parse_paging
-from doctrans_async.emulator._state import BatchView, NotCancellable, Runs, Status
+from doctrans_async.emulator._state import BatchView, NotCancellable, Status
 from doctrans_async.emulator._wire import (
     Layout,
     batch_json,
@@ -49,17 +49,15 @@ async def get_status(call: Call) -> Reply:
 
 
 async def list_documents(call: Call) -> Reply:
-    """``GET batches/{id}/documents``: documents by id descending, computed lazily for the page only.
-
-    Every document of a batch shares its creation time, so ordering by it keeps the id order.
-    """
+    """``GET batches/{id}/documents``: newest first (which is id descending), computed lazily for the page only."""
     batch = call.batch()
     paging = parse_paging(call.query, call.layout, call.site.settings.page_size)
     filters = parse_filters(call.query, call.layout)
     moment = batch.moment(call.now)
-    runs = batch.select(moment, filters.statuses, filters.ids)
-    if not filters.admits(batch.created_ticks):
-        runs = Runs(())
+    created = batch.created_within(filters.created_from, filters.created_to)
+    runs = batch.select(moment, filters.statuses, filters.ids).within(created)
+    if not filters.descending:
+        runs = runs.reversed()
     start, stop, following = paging.window(len(runs))
     items = [document_json(batch.document(i, moment), call.layout) for i in runs.slice(start, stop)]
     return call.page(items, following, filters, call.layout.next_link_key)

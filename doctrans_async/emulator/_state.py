@@ -53,6 +53,10 @@ _PARALLEL = 4
 _VALIDATION_SECONDS = 0.2819394
 """How long after creation a ValidationFailed batch records its last action (as in the recorded one)."""
 _MAX_DOCUMENTS = 0xFFFFFFFF
+_DOCUMENT_SPACING = 20
+"""Ticks between two documents' creation: the service stamps each document apart and lists them newest first
+(recorded). Two microseconds keep them apart in a Python datetime too, and leave room for a client's
+created-date bound (microseconds) between two of them."""
 
 VALIDATION_FAILURES = {
     "InvalidDocumentAccessLevel": "Cannot access source document location with the current permissions.",
@@ -135,6 +139,15 @@ class Runs:
 
     def __len__(self) -> int:
         return sum(len(r) for r in self.ranges)
+
+    def within(self, window: range) -> Runs:
+        """The selection's indices that are in ``window`` (ascending, step 1), in the same order."""
+        clipped = (range(max(r.start, window.start), min(r.stop, window.stop)) for r in self.ranges)
+        return Runs(tuple(r for r in clipped if len(r)))
+
+    def reversed(self) -> Runs:
+        """The selection in the opposite order."""
+        return Runs(tuple(r[::-1] for r in reversed(self.ranges)))
 
     def slice(self, start: int, stop: int) -> Iterator[int]:
         """The indices at positions ``start`` to ``stop`` (exclusive) of the selection."""
@@ -348,6 +361,7 @@ class Batch:
     def document(self, index: int, m: Moment) -> DocumentView:
         """Document ``index`` at moment ``m``."""
         status = self.status_of(index, m)
+        created = self.document_created_ticks(index)
         name = self.names[index] if self.names is not None else f"document-{index:06d}.txt"
         return DocumentView(
             index=index,
@@ -356,8 +370,8 @@ class Batch:
             progress=self._progress(index, status, m),
             characters=self.characters(index) if status is Status.SUCCEEDED else 0,
             image_scans=self.image_scans(index) if status is Status.SUCCEEDED else 0,
-            created_ticks=self.created_ticks,
-            last_action_ticks=self._ticks(self._document_last_action(index, status, m)),
+            created_ticks=created,
+            last_action_ticks=max(created, self._ticks(self._document_last_action(index, status, m))),
             source_path=f"{self.source_url.rstrip('/')}/{name}",
             path=f"{self.target_url.rstrip('/')}/{name}",
             language=self.language,
@@ -379,6 +393,18 @@ class Batch:
         if status is Status.CANCELING:
             return m.progress_at
         return m.elapsed if status is Status.RUNNING else 0.0
+
+    def document_created_ticks(self, index: int) -> int:
+        """When document ``index`` was created: after its batch, the first listed last (listings are newest first)."""
+        return self.created_ticks + (self.documents - index) * _DOCUMENT_SPACING
+
+    def created_within(self, start: int | None, end: int | None) -> range:
+        """The indices of the documents created from ``start`` to ``end`` ticks, both included (None: unbounded)."""
+        # created(i) = created_ticks + (documents - i) * spacing falls as i grows, so the window is one index range.
+        n, base = self.documents, self.created_ticks
+        low = 0 if end is None else n - (end - base) // _DOCUMENT_SPACING
+        high = n if start is None else n + 1 + (base - start) // _DOCUMENT_SPACING
+        return range(max(low, 0), min(high, n))
 
     def document_id(self, index: int) -> str:
         """Ids sort descending by index, so the documented order (id descending) is processing order."""

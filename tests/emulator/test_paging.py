@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
+from datetime import datetime
+from urllib.parse import quote
 
 import pytest
 
@@ -25,13 +28,71 @@ async def test_default_page_size_is_50_and_the_last_page_has_no_next_link() -> N
     assert ["nextLink" in p for p in pages] == [True, True, False]
 
 
-async def test_documents_are_sorted_by_id_descending() -> None:
-    """The listing is sorted by document id, descending, as the seed page documents."""
-    async with serve(page_size=7) as probe:
-        batch_id = probe.emulator.add_batch(documents=30)
-        ids = _ids([p.json()["value"] for p in await probe.documents("v1.0", batch_id)])
+def _stamp(text: str) -> tuple[datetime, str]:
+    """A timestamp to its 100 ns tick (a datetime keeps microseconds only)."""
+    whole, _, fraction = text.removesuffix("Z").partition(".")
+    return datetime.fromisoformat(whole + "+00:00"), fraction.ljust(7, "0")
+
+
+async def test_documents_are_sorted_by_id_descending_and_newest_first() -> None:
+    """The listing is sorted by document id, descending, as the seed page documents, which is newest first: each
+    document is created apart from the others, after its batch and no later than its last action (recorded)."""
+    clock = VirtualClock()
+    async with serve(clock=clock, page_size=7) as probe:
+        batch_id = probe.emulator.add_batch(documents=30, seconds=0)
+        batch = (await probe.get(probe.emulator.batch_url(batch_id))).json()
+        documents = [d for p in await probe.documents("v1.0", batch_id) for d in p.json()["value"]]
+    ids = [d["id"] for d in documents]
+    created = [_stamp(d["createdDateTimeUtc"]) for d in documents]
     assert len(ids) == len(set(ids)) == 30
     assert ids == sorted(ids, reverse=True)
+    assert all(a > b for a, b in itertools.pairwise(created))
+    assert created[-1] > _stamp(batch["createdDateTimeUtc"])
+    assert all(_stamp(d["lastActionDateTimeUtc"]) >= c for d, c in zip(documents, created, strict=True))
+
+
+@pytest.mark.parametrize("version", ["v1.0", "2024-05-01"])
+async def test_documents_orderby_asc_lists_oldest_first_through_every_page(version: str) -> None:
+    """orderby createdDateTimeUtc asc reverses the listing, filters and paging included; desc is the default."""
+    order = "$orderBy" if version[0] == "v" else "orderby"
+    clock = VirtualClock()
+    async with serve(clock=clock, page_size=4) as probe:
+        batch_id = probe.emulator.add_batch(documents=23, seconds=46, failures=3)
+        clock.advance(20)
+        for statuses in ("", "&statuses=Succeeded,NotStarted"):
+            newest = await probe.documents(version, batch_id, statuses.lstrip("&"))
+            oldest = await probe.documents(version, batch_id, f"{order}=createdDateTimeUtc%20asc{statuses}")
+            desc = await probe.documents(version, batch_id, f"{order}=createdDateTimeUtc%20desc{statuses}")
+            newest_ids = _ids([p.json()["value"] for p in newest])
+            assert len(newest_ids) == (23 if not statuses else len(newest_ids)) > 4
+            assert _ids([p.json()["value"] for p in oldest]) == newest_ids[::-1]
+            assert _ids([p.json()["value"] for p in desc]) == newest_ids
+            assert [len(p.json()["value"]) for p in oldest] == [len(p.json()["value"]) for p in newest]
+
+
+async def test_documents_created_date_filters_select_exactly_the_documents_inside() -> None:
+    """createdDateTimeUtcStart/End select the documents created inside the window, both ends included."""
+    async with serve(page_size=100) as probe:
+        batch_id = probe.emulator.add_batch(documents=40)
+        everything = (await probe.documents("2024-05-01", batch_id))[0].json()["value"]
+        stamps = [d["createdDateTimeUtc"] for d in everything]
+        early = "2000-01-01T00:00:00Z"
+        windows = [(stamps[30], stamps[5]), (stamps[0], None), (None, stamps[-1]), (stamps[12], stamps[12])]
+        windows += [(early, None), (None, early), (stamps[3], stamps[9])]
+        for start, end in windows:
+            query = "&".join(
+                f"createdDateTimeUtc{name}={quote(value)}"
+                for name, value in (("Start", start), ("End", end))
+                if value is not None
+            )
+            listed = (await probe.documents("2024-05-01", batch_id, query))[0].json()["value"]
+            inside = [
+                d["id"]
+                for d in everything
+                if (start is None or _stamp(d["createdDateTimeUtc"]) >= _stamp(start))
+                and (end is None or _stamp(d["createdDateTimeUtc"]) <= _stamp(end))
+            ]
+            assert [d["id"] for d in listed] == inside, (start, end)
 
 
 async def test_v1_applies_skip_before_top_and_decrements_top_in_next_links() -> None:

@@ -3,18 +3,20 @@
 Each cassette's requests go to an emulator set up like the recorded resource: the same batches (ids, sizes,
 outcomes, order), and a virtual clock moved on, never back, until a polled batch shows the recorded status. Each
 answer is then compared with the recorded one, facet by facet: status code, the headers a client reads, the body's
-shape (keys in order, value types, list lengths), next links (origin and GUIDs generalised), statuses, error bodies
-and formats lists. What still differs is in :data:`ALLOWED` with its reason: a new difference fails, and so does an
-allowed one that no longer occurs, so the list stays the truth.
+shape (keys in order, value types, list lengths), next links (origin and GUIDs generalised), statuses, error bodies,
+formats lists and how a listing's creation times run. What still differs is in :data:`ALLOWED` with its reason: a
+new difference fails, and so does an allowed one that no longer occurs, so the list stays the truth.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +145,17 @@ def facets(wire: Wire, path: str) -> dict[str, Any]:
         else:
             found["statuses"] = [item.get("status") for item in items]
             found["errors"] = [item.get("error") for item in items]
+            found["created-order"] = _order([item.get("createdDateTimeUtc") for item in items])
     return found
+
+
+def _order(stamps: list[Any]) -> str | None:
+    """How a listing's creation times run: the real service stamps each item apart and lists newest first."""
+    if len(stamps) < 2 or not all(isinstance(s, str) for s in stamps):
+        return None
+    moments = [datetime.fromisoformat(s) for s in stamps]
+    steps = {(a > b) - (a < b) for a, b in itertools.pairwise(moments)}
+    return {frozenset({1}): "newest first", frozenset({-1}): "oldest first"}.get(frozenset(steps), "ties or mixed")
 
 
 def _text(value: Any) -> str:
