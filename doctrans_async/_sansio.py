@@ -191,7 +191,10 @@ class ListQuery(TypedDict, total=False):
     ids: Sequence[str] | None
     statuses: Sequence[Status | str] | None
     created_after: datetime | None
+    """Only what was created at or after this (timezone-aware)."""
     created_before: datetime | None
+    """Only what was created at or before this (timezone-aware), to the end of its microsecond: the service stamps
+    in 100 ns ticks, which a status's ``created_at`` cuts to microseconds."""
     order_by: Literal["asc", "desc"] | None
     """Order by creation time, ascending or descending."""
 
@@ -213,12 +216,19 @@ def _filter_ids(ids: Sequence[str] | None) -> Sequence[str] | None:
     return ids
 
 
-def _timestamp(name: str, value: datetime | None) -> str | None:
+def _timestamp(name: str, value: datetime | None, *, last_tick: bool = False) -> str | None:
+    """``value`` as the service's filters take it; ``last_tick`` makes it the microsecond's last 100 ns tick.
+
+    The service stamps and compares in 100 ns ticks, a datetime holds microseconds: a status's ``created_at`` is
+    its stamp cut to the microsecond. An inclusive end at a whole microsecond would leave out the stamps later in
+    it, so ``created_before=doc.created_at`` would miss ``doc`` nine times in ten.
+    """
     if value is None:
         return None
     if value.tzinfo is None:
         raise ValueError(f"{name} must be timezone-aware (which time zone a naive datetime means is a guess)")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    text = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return f"{text}9Z" if last_tick else f"{text}Z"
 
 
 def _order(value: str | None) -> str | None:
@@ -349,7 +359,7 @@ class Endpoint:
             "ids": _joined(_filter_ids(query.get("ids"))),
             "statuses": _joined([str(Status(s)) for s in statuses] if statuses is not None else None),
             "createdDateTimeUtcStart": _timestamp("created_after", query.get("created_after")),
-            "createdDateTimeUtcEnd": _timestamp("created_before", query.get("created_before")),
+            "createdDateTimeUtcEnd": _timestamp("created_before", query.get("created_before"), last_tick=True),
             layout.order_by: _order(query.get("order_by")),
         }
         given = [(name, value) for name, value in filters.items() if value is not None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 
 import doctrans_async as dt
@@ -280,3 +281,24 @@ async def test_document_listing_orders_and_filters_by_creation(
     inside = [d.id async for d in live.list_documents(batch_id, created_after=after, created_before=before)]
     assert inside == [d.id for d in newest_first if after <= d.created_at <= before]
     assert len(inside) == 5
+
+
+async def test_a_documents_created_at_as_both_date_bounds_lists_it(
+    emulator: Emulator, live: dt.DocumentTranslationClient
+) -> None:
+    """created_after=d.created_at, created_before=d.created_at lists d alone, though the service stamps to 100 ns
+    and created_at keeps microseconds (a batch whose stamps have a seventh digit other than 0 shows the cut)."""
+    if live.api_version is dt.ApiVersion.V1_0_PREVIEW_1:
+        return  # no date filters on that version
+    async with aiohttp.ClientSession(headers={"Ocp-Apim-Subscription-Key": emulator.key}) as raw:
+        for _ in range(20):
+            batch_id = emulator.add_batch(documents=6, seconds=0)
+            async with raw.get(emulator.batch_url(batch_id)) as answer:
+                stamp = (await answer.json())["createdDateTimeUtc"]
+            if not stamp.endswith("0Z"):
+                break
+    assert not stamp.endswith("0Z"), "no batch with a seventh digit to cut"
+    documents = [d async for d in live.list_documents(batch_id)]
+    for document in documents:
+        at = document.created_at
+        assert [d.id async for d in live.list_documents(batch_id, created_after=at, created_before=at)] == [document.id]

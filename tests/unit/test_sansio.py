@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import attrs
 import pytest
@@ -165,6 +165,16 @@ def test_page_size_bounds_accepted(page_size: int) -> None:
     """page_size accepts 1 and 100."""
     url = Endpoint(HOST, ApiVersion.V2024_05_01).documents("b1", page_size=page_size).url
     assert f"maxpagesize={page_size}&" in url
+
+
+def test_created_dates_cover_their_whole_microsecond() -> None:
+    """created_after starts at its microsecond's first 100 ns tick and created_before ends at its last, in UTC: a
+    status's created_at (its stamp cut to the microsecond) passed as either bound keeps that status."""
+    at = datetime(2024, 10, 11, 4, 26, 30, 134334, tzinfo=timezone(timedelta(hours=2)))
+    url = Endpoint(HOST, ApiVersion.V2024_05_01).documents("b1", created_after=at, created_before=at).url
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert query["createdDateTimeUtcStart"] == "2024-10-11T02:26:30.134334Z"
+    assert query["createdDateTimeUtcEnd"] == "2024-10-11T02:26:30.1343349Z"
 
 
 @pytest.mark.parametrize("version", list(ApiVersion))
