@@ -225,9 +225,16 @@ def _timestamp(name: str, value: datetime | None, *, last_tick: bool = False) ->
     """
     if value is None:
         return None
-    if value.tzinfo is None:
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime, not {type(value).__name__}")
+    if value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware (which time zone a naive datetime means is a guess)")
-    text = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{name} has no UTC time a datetime can hold: {value.isoformat()}") from None
+    # isoformat, not strftime: strftime's %Y does not pad a year before 1000 to ISO 8601's four digits.
+    text = utc.replace(tzinfo=None).isoformat(timespec="microseconds")
     return f"{text}9Z" if last_tick else f"{text}Z"
 
 

@@ -53,10 +53,11 @@ _PARALLEL = 4
 _VALIDATION_SECONDS = 0.2819394
 """How long after creation a ValidationFailed batch records its last action (as in the recorded one)."""
 _MAX_DOCUMENTS = 0xFFFFFFFF
-_DOCUMENT_SPACING = 20
+_DOCUMENT_SPACING = 23
 """Ticks between two documents' creation: the service stamps each document apart and lists them newest first
-(recorded). Two microseconds keep them apart in a Python datetime too, and leave room for a client's
-created-date bound (microseconds) between two of them."""
+(recorded). 2.3 microseconds keep them apart in a Python datetime too and leave room for a client's
+created-date bound (microseconds) between two of them; not a multiple of 10, so that their seventh fractional
+digits differ, as the recorded ones do."""
 
 VALIDATION_FAILURES = {
     "InvalidDocumentAccessLevel": "Cannot access source document location with the current permissions.",

@@ -36,7 +36,8 @@ def _stamp(text: str) -> tuple[datetime, str]:
 
 async def test_documents_are_sorted_by_id_descending_and_newest_first() -> None:
     """The listing is sorted by document id, descending, as the seed page documents, which is newest first: each
-    document is created apart from the others, after its batch and no later than its last action (recorded)."""
+    document is created apart from the others, after its batch and no later than its last action, each stamp's
+    seventh fractional digit its own (recorded)."""
     clock = VirtualClock()
     async with serve(clock=clock, page_size=7) as probe:
         batch_id = probe.emulator.add_batch(documents=30, seconds=0)
@@ -47,6 +48,7 @@ async def test_documents_are_sorted_by_id_descending_and_newest_first() -> None:
     assert len(ids) == len(set(ids)) == 30
     assert ids == sorted(ids, reverse=True)
     assert all(a > b for a, b in itertools.pairwise(created))
+    assert len({fraction[6] for _, fraction in created}) > 1
     assert created[-1] > _stamp(batch["createdDateTimeUtc"])
     assert all(_stamp(d["lastActionDateTimeUtc"]) >= c for d, c in zip(documents, created, strict=True))
 

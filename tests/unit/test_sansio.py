@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -175,6 +175,47 @@ def test_created_dates_cover_their_whole_microsecond() -> None:
     query = dict(parse_qsl(urlsplit(url).query))
     assert query["createdDateTimeUtcStart"] == "2024-10-11T02:26:30.134334Z"
     assert query["createdDateTimeUtcEnd"] == "2024-10-11T02:26:30.1343349Z"
+
+
+def test_created_dates_before_year_1000_keep_four_digits() -> None:
+    """A year before 1000 is sent zero-padded, as ISO 8601 (and the service) reads it."""
+    at = datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC)
+    url = Endpoint(HOST, ApiVersion.V2024_05_01).documents("b1", created_after=at, created_before=at).url
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert query["createdDateTimeUtcStart"] == "0999-01-02T03:04:05.000000Z"
+    assert query["createdDateTimeUtcEnd"] == "0999-01-02T03:04:05.0000009Z"
+
+
+class _NoOffset(tzinfo):
+    """A tzinfo that knows no offset: a datetime holding it is naive, by Python's own definition."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "match"),
+    [
+        (datetime(2024, 1, 1), ValueError, "timezone-aware"),
+        (datetime(2024, 1, 1, tzinfo=_NoOffset()), ValueError, "timezone-aware"),
+        (datetime.max.replace(tzinfo=timezone(timedelta(hours=-5))), ValueError, "no UTC time"),
+        (datetime.min.replace(tzinfo=timezone(timedelta(hours=5))), ValueError, "no UTC time"),
+        ("2024-01-01T00:00:00Z", TypeError, "must be a datetime, not str"),
+    ],
+)
+@pytest.mark.parametrize("bound", ["created_after", "created_before"])
+def test_created_dates_refused_clearly(bound: str, value: Any, error: type[Exception], match: str) -> None:
+    """A created-date bound that names no UTC instant (naive, no offset, out of range) or is no datetime raises
+    a clear error naming the parameter, before any request."""
+    with pytest.raises(error, match=f"^{bound} ") as raised:
+        Endpoint(HOST, ApiVersion.V2024_05_01).documents("b1", **{bound: value})
+    assert match in str(raised.value)
 
 
 @pytest.mark.parametrize("version", list(ApiVersion))
