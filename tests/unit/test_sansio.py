@@ -178,7 +178,7 @@ def test_created_dates_cover_their_whole_microsecond() -> None:
 
 
 def test_created_dates_before_year_1000_keep_four_digits() -> None:
-    """A year before 1000 is sent zero-padded, as ISO 8601 (and the service) reads it."""
+    """A year before 1000 is sent zero-padded to the four digits ISO 8601 writes."""
     at = datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC)
     url = Endpoint(HOST, ApiVersion.V2024_05_01).documents("b1", created_after=at, created_before=at).url
     query = dict(parse_qsl(urlsplit(url).query))
