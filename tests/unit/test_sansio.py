@@ -167,23 +167,25 @@ def test_page_size_bounds_accepted(page_size: int) -> None:
     assert f"maxpagesize={page_size}&" in url
 
 
-def test_created_dates_cover_their_whole_microsecond() -> None:
+@pytest.mark.parametrize(
+    ("at", "start", "end"),
+    [
+        (
+            datetime(2024, 10, 11, 4, 26, 30, 134334, tzinfo=timezone(timedelta(hours=2))),
+            "2024-10-11T02:26:30.134334Z",
+            "2024-10-11T02:26:30.1343349Z",
+        ),
+        (datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC), "0999-01-02T03:04:05.000000Z", "0999-01-02T03:04:05.0000009Z"),
+    ],
+)
+def test_created_dates_cover_their_whole_microsecond(at: datetime, start: str, end: str) -> None:
     """created_after starts at its microsecond's first 100 ns tick and created_before ends at its last, in UTC: a
-    status's created_at (its stamp cut to the microsecond) passed as either bound keeps that status."""
-    at = datetime(2024, 10, 11, 4, 26, 30, 134334, tzinfo=timezone(timedelta(hours=2)))
+    status's created_at (its stamp cut to the microsecond) passed as either bound keeps that status. A year before
+    1000 is zero-padded to the four digits ISO 8601 writes."""
     url = Endpoint(HOST, ApiVersion.V2024_05_01).documents("b1", created_after=at, created_before=at).url
     query = dict(parse_qsl(urlsplit(url).query))
-    assert query["createdDateTimeUtcStart"] == "2024-10-11T02:26:30.134334Z"
-    assert query["createdDateTimeUtcEnd"] == "2024-10-11T02:26:30.1343349Z"
-
-
-def test_created_dates_before_year_1000_keep_four_digits() -> None:
-    """A year before 1000 is sent zero-padded to the four digits ISO 8601 writes."""
-    at = datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC)
-    url = Endpoint(HOST, ApiVersion.V2024_05_01).documents("b1", created_after=at, created_before=at).url
-    query = dict(parse_qsl(urlsplit(url).query))
-    assert query["createdDateTimeUtcStart"] == "0999-01-02T03:04:05.000000Z"
-    assert query["createdDateTimeUtcEnd"] == "0999-01-02T03:04:05.0000009Z"
+    assert query["createdDateTimeUtcStart"] == start
+    assert query["createdDateTimeUtcEnd"] == end
 
 
 class _NoOffset(tzinfo):
