@@ -173,8 +173,11 @@ def _as_text(value: object) -> str | None:
         return value
     try:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError, RecursionError):
+    except (TypeError, ValueError):
         return repr(value)
+    except RecursionError:
+        # orjson reads 1,024 levels, more than json.dumps (and repr) can write back under the recursion limit.
+        return f"(a JSON {'array' if isinstance(value, list) else 'object'} nested too deep to show)"
 
 
 def error_detail(value: object, depth: int = 0) -> ErrorDetail:

@@ -536,6 +536,21 @@ def test_errors_are_read_leniently_and_without_loss(wire: object, expected: Erro
     assert structure_error(wire) == expected
 
 
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("field", ["code", "message", "target"])
+def test_error_part_nested_too_deep_to_write_back_is_described(field: str) -> None:
+    """orjson reads 1,024 levels of nesting, more than json.dumps or repr can write back under the recursion
+    limit: such a part becomes a description (it was a bare RecursionError, out of the library's error tree)."""
+    detail = structure_error({"code": "Deep", field: _nested(1_010)})
+    assert getattr(detail, field) == "(a JSON array nested too deep to show)"
+
+
 @pytest.mark.parametrize("body", [[], "text"])
 def test_non_object_batch_body_raises_validation_error(body: object) -> None:
     """A batch body that is a list or string raises a ClassValidationError (one TypeError leaf per field)."""

@@ -837,6 +837,15 @@ def test_error_for_deeply_nested_json(body: bytes) -> None:
     assert error.code == "InternalServerError"
 
 
+@pytest.mark.parametrize("depth", [980, 1_000, 1_022])
+def test_error_for_message_nested_near_the_recursion_limit(depth: int) -> None:
+    """An error whose message nests as deep as orjson still reads (and Python cannot write back) is a
+    InvalidRequestError; it was a bare RecursionError with orjson installed."""
+    body = b'{"error":{"code":"Deep","message":' + b"[" * depth + b"]" * depth + b"}}"
+    error = error_for(REQUEST, response(400, body), NOW)
+    assert type(error) is InvalidRequestError
+
+
 def test_deep_but_reasonable_inner_error_parses() -> None:
     """An error body with innerError nested 100 deep is read fully, not treated as unreadable."""
     detail: dict[str, Any] = {"code": "c100", "message": "m"}
