@@ -825,7 +825,7 @@ def parse_started_batch_id(request: Request, response: Response, now: datetime) 
     except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"]:
-        return str(body["id"])
+        return _addressable(request, response, body["id"])
     try:
         location = urlsplit(response.headers.get("operation-location", ""))
     except ValueError:
@@ -834,4 +834,13 @@ def parse_started_batch_id(request: Request, response: Response, now: datetime) 
     if not batch_id or batch_id == "batches":
         # A location naming the collection, not a batch (a spec example's is garbled so): no id, never a wrong one.
         raise _malformed(request, response, "neither a body id nor an Operation-Location header names the batch")
-    return batch_id
+    return _addressable(request, response, batch_id)
+
+
+def _addressable(request: Request, response: Response, batch_id: str) -> str:
+    # An id no later call could send (check_id refuses it) is the service's error, not the caller's: raised now,
+    # as a MalformedResponseError (redacted like any), rather than as a ValueError from the first call using it.
+    try:
+        return check_id(batch_id)
+    except ValueError as exc:
+        raise _malformed(request, response, f"the new batch's id cannot be used: {exc}") from None

@@ -108,6 +108,30 @@ async def test_started_batch_id_survives_an_unreadable_body(
     assert len(mocked.sent()) == 1
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"headers": {"Operation-Location": f"{ENDPOINT}/translator/document/batches/a%2Fb?api-version=2024-05-01"}},
+        {"headers": {"Operation-Location": f"{ENDPOINT}/translator/document/batches/a%0D%0Ab"}},
+        {"headers": {"Operation-Location": f"{ENDPOINT}/translator/document/batches/{SECRET}%2F"}},
+        {"payload": {"id": ".."}},
+        {"payload": {"id": f"{SECRET}?x"}},
+    ],
+)
+async def test_started_batch_id_no_call_could_use_is_a_malformed_response(
+    client: dt.DocumentTranslationClient, mocked: MockedService, answer: dict[str, Any]
+) -> None:
+    """A 202 naming an id that no later call could send (a slash, a line break, '..') raises
+    MalformedResponseError, the key redacted even when the id echoes it; it used to return the id, and the
+    first call using it raised a ValueError carrying the whole id."""
+    mocked.post(START_URL, status=202, **answer)
+    with pytest.raises(dt.MalformedResponseError, match="the new batch's id cannot be used") as info:
+        await client.start_translation(source_url="s", target_url="t", target_language="fr")
+    assert SECRET not in str(info.value)
+    assert SECRET not in repr(info.value)
+    assert len(mocked.sent()) == 1  # a POST the service accepted is never sent again
+
+
 @pytest.mark.parametrize("ending", ["dropped", "stalled"])
 async def test_started_batch_kept_when_the_202_body_is_cut_off(clock: dt.VirtualClock, ending: str) -> None:
     """A 202 whose body stops short of its Content-Length (the connection dropped, or the body stalled until
