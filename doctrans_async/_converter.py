@@ -129,6 +129,13 @@ def _structure_optional_str(value: object, _: type) -> str | None:
     raise TypeError(f"expected a string or null, got {type(value).__name__}")
 
 
+def _structure_str_tuple(value: object, _: type) -> tuple[str, ...]:
+    # cattrs' default takes any iterable: a string would become its characters, an object its keys.
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected an array of strings, got {type(value).__name__}")
+    return tuple([_structure_str(item, str) for item in value])
+
+
 # Typed loosely: its **overrides share a signature with its bool options, which mypy cannot tell apart.
 make_structure: Any = make_dict_structure_fn
 
@@ -148,6 +155,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_structure_hook(Status, _structure_status)
+    conv.register_structure_hook_func(lambda t: t == tuple[str, ...], _structure_str_tuple)
     conv.register_structure_hook(ErrorDetail, lambda value, _: error_detail(value))
     for model in _MODELS:
         renames = {f.name: override(rename=_wire_name(f.name)) for f in attrs.fields(model)}

@@ -132,6 +132,14 @@ def test_bad_data_names_the_fields() -> None:
         dt.from_dict(dt.DocumentStatus, {**document, "progress": "NaN"})
 
 
+@pytest.mark.parametrize("value", [".txt", {".txt": True}])
+def test_a_string_or_object_is_no_tuple_of_strings(value: object) -> None:
+    """A string where a list of strings belongs is refused, not split into its characters (nor an object into its
+    keys), as cattrs' own hook would."""
+    with pytest.raises(ValueError, match=r"FileFormat\.file_extensions"):
+        dt.from_dict(dt.FileFormat, {"format": "PlainText", "file_extensions": value, "content_types": ["text/plain"]})
+
+
 def test_only_models() -> None:
     """Other objects are refused both ways, and an outcome holding an exception has no dict form."""
     with pytest.raises(TypeError, match="doctrans_async model"):

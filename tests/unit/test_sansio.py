@@ -33,6 +33,7 @@ from doctrans_async._sansio import (
     page_key,
     parse_batch_status,
     parse_document_page,
+    parse_formats,
     parse_retry_after,
     request_id_of,
 )
@@ -859,6 +860,20 @@ def test_deep_but_reasonable_inner_error_parses() -> None:
         count += 1
         inner = inner.inner_error
     assert count == 100
+
+
+@pytest.mark.parametrize(
+    ("wire", "field"),
+    [("fileExtensions", "file_extensions"), ("contentTypes", "content_types"), ("versions", "versions")],
+)
+@pytest.mark.parametrize("value", [".pdf", {"1.7": True}, [".pdf", 3]])
+def test_parse_formats_refuses_what_is_no_list_of_strings(wire: str, field: str, value: object) -> None:
+    """A format's string lists, given a string, an object or a non-string item, raise a MalformedResponseError
+    naming the field; a string was split into its characters and an object read as its keys."""
+    fmt = {"format": "PDF", "fileExtensions": [".pdf"], "contentTypes": ["application/pdf"], wire: value}
+    with pytest.raises(MalformedResponseError, match=rf"\$\[0\]\.{field}\b") as info:
+        parse_formats(REQUEST, response(200, {"value": [fmt]}), NOW)
+    assert info.value.transient is False
 
 
 # --- check_next_link ----------------------------------------------------------------------------------------
