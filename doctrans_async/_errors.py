@@ -175,7 +175,8 @@ class MalformedResponseError(_RequestError):
     """A success status with a body that is not what the API documents (not JSON, truncated, wrong shape).
 
     ``transient`` is true when the body could not be decoded at all (cut off or garbled on the way), which a
-    retry of a read may cure; a well-formed body of the wrong shape will not change and is not retried.
+    retry of a read may cure; a well-formed body of the wrong shape will not change and is not retried, nor is
+    one beyond what Python reads as JSON (nested past the recursion limit, an integer past the digit limit).
     """
 
     def __init__(

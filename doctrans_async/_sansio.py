@@ -698,8 +698,11 @@ def _json_body(request: Request, response: Response) -> Any:
         raise _malformed(request, response, "the body was cut off", transient=True)
     try:
         return loads(response.body)
-    except (ValueError, RecursionError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # garbled on the way, perhaps: a read may be retried
         raise _malformed(request, response, f"the body is not valid JSON ({exc})", transient=True) from None
+    except (ValueError, RecursionError) as exc:
+        # Nested deeper, or an integer longer, than Python reads: the same body would fail the same way again.
+        raise _malformed(request, response, f"the body is beyond what Python reads as JSON ({exc})") from None
 
 
 def _malformed(request: Request, response: Response, why: str, *, transient: bool = False) -> MalformedResponseError:

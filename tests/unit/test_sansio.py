@@ -823,6 +823,19 @@ def test_parse_batch_status_deeply_nested_json(body: bytes) -> None:
         parse_batch_status(REQUEST, response(200, body), NOW)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 5_000 + b"]" * 5_000, b'{"id":"b","n":' + b"9" * 4_301 + b"}", b"[" * 100_000],
+    ids=["nested", "long-integer", "nested-unended"],
+)
+def test_a_body_python_cannot_read_as_json_is_not_transient(body: bytes) -> None:
+    """A body nested past the recursion limit or with an integer past Python's digit limit fails the same way
+    every time: its MalformedResponseError is not transient, so a read is not retried for it (it was)."""
+    with pytest.raises(MalformedResponseError, match="beyond what Python reads as JSON") as info:
+        parse_batch_status(REQUEST, response(200, body), NOW)
+    assert info.value.transient is False
+
+
 @pytest.mark.parametrize("body", DEEP_BODIES)
 def test_parse_document_page_deeply_nested_json(body: bytes) -> None:
     """A deeply nested (hostile) page raises MalformedResponseError, not a bare RecursionError."""
