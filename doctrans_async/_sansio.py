@@ -207,6 +207,12 @@ def _joined(values: Sequence[str] | None) -> str | None:
     return ",".join(values)
 
 
+def _status_texts(statuses: Sequence[str] | None) -> Sequence[str] | None:
+    if statuses is None or isinstance(statuses, str):
+        return statuses  # _joined refuses a lone string (it would be sent as its letters, F,a,i,l,e,d)
+    return [str(Status(status)) for status in statuses]
+
+
 def _filter_ids(ids: Sequence[str] | None) -> Sequence[str] | None:
     if ids is None or isinstance(ids, str):
         return ids  # _joined refuses a lone string
@@ -265,7 +271,7 @@ def start_translation_body(
         raise ValueError("a batch needs at least one input")
     layout = layout_of(ApiVersion(version))
     if not layout.has_deployments and any(t.deployment_name is not None for item in inputs for t in item.targets):
-        raise UnsupportedOperationError(_newer_only("a target's deployment_name", version))
+        raise UnsupportedOperationError(_newer_only("deployment_name (a target's)", version))
     body: dict[str, Any] = {"inputs": [input_to_wire(item) for item in inputs]}
     if translate_text_within_image is not None:
         if not layout.has_image_translation:
@@ -361,10 +367,9 @@ class Endpoint:
             # The largest page unless asked otherwise: half the requests of the service's default (50).
             layout.page_size: layout.max_page_size if page_size is None else page_size,
         }
-        statuses = query.get("statuses")
         filters = {
             "ids": _joined(_filter_ids(query.get("ids"))),
-            "statuses": _joined([str(Status(s)) for s in statuses] if statuses is not None else None),
+            "statuses": _joined(_status_texts(query.get("statuses"))),
             "createdDateTimeUtcStart": _timestamp("created_after", query.get("created_after")),
             "createdDateTimeUtcEnd": _timestamp("created_before", query.get("created_before"), last_tick=True),
             layout.order_by: _order(query.get("order_by")),

@@ -43,12 +43,13 @@ async def test_v1_filters_use_dollar_orderby(mocked: MockedService, clock: dt.Vi
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"ids": "abc"}, {"created_after": datetime(2024, 1, 1)}, {"order_by": "newest"}],
+    [{"ids": "abc"}, {"statuses": "Failed"}, {"created_after": datetime(2024, 1, 1)}, {"order_by": "newest"}],
 )
 async def test_bad_filters_fail_before_sending(
     client: dt.DocumentTranslationClient, mocked: MockedService, kwargs: dict[str, Any]
 ) -> None:
-    """A string for ids, a naive datetime or an unknown order is a clear error before any request."""
+    """A string for ids or statuses (it was sent as its letters: statuses=F,a,i,l,e,d), a naive datetime or an
+    unknown order is a clear error before any request."""
     with pytest.raises((TypeError, ValueError)):
         async for _ in client.list_batches(**kwargs):
             pass
