@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, Unpack
 from doctrans_async._auth import AsyncTokenCredential, KeyLike, make_auth
 from doctrans_async._clock import Clock, Deadline, SystemClock, positive_seconds
 from doctrans_async._errors import ClientClosedError
-from doctrans_async._events import Event, EventHook, reported
+from doctrans_async._events import Event, EventHook, checked_hook, reported
 from doctrans_async._fanout import BatchIds, fanned, outcomes_as_completed, outcomes_in_order
 from doctrans_async._hub import PollHub
 from doctrans_async._models import (
@@ -94,8 +94,9 @@ class DocumentTranslationClient:
     :param request_timeout: seconds one request may take in all (connect, send, receive).
     :param max_pages: a listing that goes on past this many pages is stopped with a ``ContinuationLinkError``.
     :param clock: where time and sleeps come from; tests pass a :class:`~doctrans_async.VirtualClock`.
-    :param on_event: called with a :class:`RequestEvent`, :class:`RetryEvent` or :class:`PollEvent` as each
-        request, retry and poll happens (for metrics); the same facts are logged at DEBUG.
+    :param on_event: a plain function (not ``async def``), called with a :class:`RequestEvent`, :class:`RetryEvent`,
+        :class:`PollEvent` or :class:`CallEvent` as each request, retry, poll and public call happens (for
+        metrics); the same facts are logged at DEBUG.
     """
 
     def __init__(
@@ -120,7 +121,7 @@ class DocumentTranslationClient:
         self._max_pages = max_pages
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._region = region
-        self._on_event = on_event
+        self._on_event = on_event = checked_hook(on_event)
         secrets = Secrets()
         positive_seconds("request_timeout", request_timeout)
         if transport is None:

@@ -17,7 +17,7 @@ import attrs
 
 from doctrans_async._models import BatchStatus, Status
 
-__all__ = ["CallEvent", "Event", "EventHook", "PollEvent", "RequestEvent", "RetryEvent", "reported"]
+__all__ = ["CallEvent", "Event", "EventHook", "PollEvent", "RequestEvent", "RetryEvent", "checked_hook", "reported"]
 
 
 @attrs.frozen
@@ -91,6 +91,16 @@ Event = RequestEvent | RetryEvent | PollEvent | CallEvent
 EventHook = Callable[[Event], object]
 """Called with every event, in the context (``contextvars``) of the call that caused it (a shared poll: of the
 first wait it serves)."""
+
+
+def checked_hook(on_event: EventHook | None) -> EventHook | None:
+    """``on_event`` if it can be one; an ``async def`` hook is a :class:`TypeError` (it would be called and its
+    coroutine dropped unawaited: every event lost, type checkers none the wiser)."""
+    if on_event is not None and (
+        inspect.iscoroutinefunction(on_event) or inspect.iscoroutinefunction(type(on_event).__call__)
+    ):
+        raise TypeError("on_event is called, not awaited: pass a plain function (it may schedule async work)")
+    return on_event
 
 
 class _Reporting(Protocol):

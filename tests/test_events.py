@@ -74,6 +74,23 @@ async def test_hook_errors_propagate(emulator: Emulator, clock: dt.VirtualClock)
             await c.get_status(batch_id)
 
 
+class _AsyncCallable:
+    async def __call__(self, event: dt.Event) -> None:
+        pass
+
+
+async def _async_hook(event: dt.Event) -> None:
+    pass
+
+
+@pytest.mark.parametrize("hook", [_async_hook, _AsyncCallable()], ids=["function", "callable-object"])
+def test_an_async_hook_is_refused(hook: dt.EventHook) -> None:
+    """An ``async def`` hook would be called and its coroutine dropped unawaited (every event lost, a
+    RuntimeWarning at best): the client refuses it when it is made."""
+    with pytest.raises(TypeError, match="not awaited"):
+        dt.DocumentTranslationClient("https://x.example", key="k", on_event=hook)
+
+
 async def test_events_and_debug_logs_carry_no_key(
     emulator: Emulator, clock: dt.VirtualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
