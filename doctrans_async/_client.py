@@ -348,12 +348,14 @@ class DocumentTranslationClient:
 
         ``batch_ids`` may be an async iterable (a queue drained by an async generator, a broker's consumer): each
         wait starts when its id arrives, the next id is taken only when fewer than ``concurrency`` run, and the
-        call ends when the ids end and every wait is done. ``timeout`` bounds the whole call, ``batch_timeout``
-        each wait from its start. One batch's error (not found, timed out, an impossible id) is its outcome and
+        call ends when the ids end and every wait is done. ``timeout`` bounds the whole call (past it, an async
+        source is not waited on; each id of a plain iterable still gets its outcome), ``batch_timeout`` each wait
+        from its start. One batch's error (not found, timed out, an impossible id) is its outcome and
         never stops the others. Each wait is a :meth:`wait_for_completion`, so polls are shared and batched.
         """
-        waits = fanned(self.wait_for_completion, Deadline.after(self._clock, timeout), batch_timeout)
-        return outcomes_as_completed(batch_ids, waits, concurrency=concurrency)
+        deadline = Deadline.after(self._clock, timeout)
+        waits = fanned(self.wait_for_completion, deadline, batch_timeout)
+        return outcomes_as_completed(batch_ids, waits, concurrency=concurrency, deadline=deadline)
 
     @reported("wait_all")
     async def wait_all(
@@ -361,8 +363,9 @@ class DocumentTranslationClient:
     ) -> list[BatchOutcome]:
         """Wait on every batch of ``batch_ids`` (as :meth:`as_completed`); the outcomes in their order (of arrival,
         for an async iterable), an id given twice waited on once."""
-        waits = fanned(self.wait_for_completion, Deadline.after(self._clock, timeout), batch_timeout)
-        return await outcomes_in_order(batch_ids, waits, concurrency)
+        deadline = Deadline.after(self._clock, timeout)
+        waits = fanned(self.wait_for_completion, deadline, batch_timeout)
+        return await outcomes_in_order(batch_ids, waits, concurrency, deadline)
 
 
 class _Page(Protocol[ItemT]):

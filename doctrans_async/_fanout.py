@@ -34,12 +34,33 @@ async def _each(batch_ids: BatchIds) -> AsyncIterator[str]:
             yield batch_id
 
 
+async def _arrival(ids: AsyncIterator[str], deadline: Deadline) -> str | None:
+    """The next id of an async source, or ``None`` once ``deadline`` has passed (with none, or before one came):
+    ids not taken yet stay with their source, for the next call."""
+    if deadline.at is None:
+        return await anext(ids)
+    if deadline.expired():
+        return None
+    pending = asyncio.ensure_future(anext(ids))
+    try:
+        async with deadline.scope():
+            return await asyncio.shield(pending)
+    except TimeoutError:
+        if pending.done():  # the source's own outcome (its own TimeoutError included), not the deadline's
+            return pending.result()
+        pending.cancel()
+        await asyncio.gather(pending, return_exceptions=True)
+        return None
+
+
 async def outcomes_as_completed(
-    batch_ids: BatchIds, wait: Wait, *, concurrency: int
+    batch_ids: BatchIds, wait: Wait, *, concurrency: int, deadline: Deadline | None = None
 ) -> AsyncGenerator[BatchOutcome, None]:
     """Yield each batch's outcome as its wait ends, with at most ``concurrency`` waits running at once; the next
     id is taken only when there is room for its wait, so ids queue where they come from, not here.
 
+    Past ``deadline``, no more ids are taken from an async iterable (a source that has none for now would
+    otherwise hold the call open); every id of a plain iterable still gets its outcome (a timeout, by then).
     Closing the generator early cancels the waits still running (and stops taking ids).
     """
     if concurrency < 1:
@@ -59,11 +80,14 @@ async def outcomes_as_completed(
 
     async def feed() -> None:
         ids = _each(batch_ids)
+        arrivals = deadline if isinstance(batch_ids, AsyncIterable) else None
         while True:
             await slots.acquire()  # room first, then an id
             try:
-                batch_id = await anext(ids)
+                batch_id = await (anext(ids) if arrivals is None else _arrival(ids, arrivals))
             except StopAsyncIteration:
+                return
+            if batch_id is None:
                 return
             task = asyncio.create_task(one(batch_id))
             running.add(task)
@@ -102,7 +126,9 @@ def fanned(
     return one
 
 
-async def outcomes_in_order(batch_ids: BatchIds, wait: Wait, concurrency: int) -> list[BatchOutcome]:
+async def outcomes_in_order(
+    batch_ids: BatchIds, wait: Wait, concurrency: int, deadline: Deadline | None = None
+) -> list[BatchOutcome]:
     """Every batch's outcome (as :func:`outcomes_as_completed`), in the order of ``batch_ids`` (of arrival, for an
     async iterable); an id given twice is waited on once."""
     ordered: dict[str, None] = {}
@@ -113,7 +139,9 @@ async def outcomes_in_order(batch_ids: BatchIds, wait: Wait, concurrency: int) -
                 ordered[batch_id] = None
                 yield batch_id
 
-    outcomes = outcomes_as_completed(first_time(), wait, concurrency=concurrency)
+    # first_time() is async whatever batch_ids is: the deadline stops the arrivals of an async source only.
+    arrivals = deadline if isinstance(batch_ids, AsyncIterable) else None
+    outcomes = outcomes_as_completed(first_time(), wait, concurrency=concurrency, deadline=arrivals)
     async with contextlib.aclosing(outcomes):
         done = {outcome.batch_id: outcome async for outcome in outcomes}
     return [done[batch_id] for batch_id in ordered]

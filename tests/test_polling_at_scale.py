@@ -238,3 +238,27 @@ async def test_a_wait_in_slices_costs_about_one_whole_wait(service: Emulator, cl
             except dt.PollingTimeoutError:
                 continue
     assert len(polls(service)) <= 1.2 * whole
+
+
+@pytest.mark.parametrize("call", ["wait_all", "as_completed"])
+async def test_timeout_ends_a_fan_out_whose_source_has_no_more_ids(
+    service: Emulator, clock: dt.VirtualClock, call: str
+) -> None:
+    """An async source with no id for now (an empty queue) held wait_all and as_completed open past timeout=;
+    now the call ends at its deadline with the outcomes it has (here the one batch's timeout)."""
+    batch_id = service.add_batch(documents=1, seconds=86_400)
+
+    async def arriving() -> AsyncIterator[str]:
+        yield batch_id
+        clock.advance(3_600)  # time passes while the source has nothing more to give
+        await asyncio.Event().wait()
+        yield "never"
+
+    async with client_of(service, clock) as client:
+        if call == "wait_all":
+            outcomes = await client.wait_all(arriving(), timeout=60)
+        else:
+            outcomes = [outcome async for outcome in client.as_completed(arriving(), timeout=60)]
+    [outcome] = outcomes
+    assert outcome.batch_id == batch_id
+    assert isinstance(outcome.error, dt.PollingTimeoutError)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from doctrans_async._clock import Deadline, VirtualClock
 from doctrans_async._errors import NotFoundError, PollingTimeoutError
 from doctrans_async._fanout import outcomes_as_completed, outcomes_in_order
 from doctrans_async._models import BatchOutcome, BatchStatus, Status, StatusSummary
@@ -191,6 +192,64 @@ async def test_ids_from_an_async_iterable_start_as_they_arrive_and_wait_for_room
     await consumer
     assert [outcome.batch_id for outcome in got] == ["a", "b", "c"]
     assert waits.most_at_once == 2
+
+
+async def test_past_the_deadline_no_more_ids_are_awaited_from_an_async_source() -> None:
+    """A source with no id for now held the call open past its deadline (timeout= did not end wait_all or
+    as_completed); at the deadline the call now stops taking ids, and ids that come later stay in the source."""
+    clock = VirtualClock()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    queue.put_nowait("a")
+    waits = Waits("a")
+    waits.release["a"].set()
+
+    async def arriving() -> AsyncGenerator[str, None]:
+        while (batch_id := await queue.get()) is not None:
+            yield batch_id
+
+    outcomes = outcomes_as_completed(arriving(), waits, concurrency=2, deadline=Deadline.after(clock, 10))
+    consumer = asyncio.create_task(collect(outcomes))
+    await settle()
+    assert waits.started == ["a"]
+    assert not consumer.done()  # waiting for the next id, the deadline not yet passed
+    clock.advance(10)
+    await settle()
+    assert consumer.done()
+    assert [outcome.batch_id for outcome in consumer.result()] == ["a"]
+    queue.put_nowait("b")
+    assert queue.qsize() == 1  # never taken
+
+
+async def test_past_the_deadline_every_id_of_a_plain_iterable_still_has_its_outcome() -> None:
+    """A plain iterable's ids are all taken, the deadline passed or not: each is owed an outcome."""
+    clock = VirtualClock()
+    waits = Waits("a", "b")
+    for event in waits.release.values():
+        event.set()
+    deadline = Deadline.after(clock, 10)
+    clock.advance(10)
+    got = await collect(outcomes_as_completed(["a", "b"], waits, concurrency=1, deadline=deadline))
+    assert sorted(outcome.batch_id for outcome in got) == ["a", "b"]
+    assert [o.batch_id for o in await outcomes_in_order(["a", "b"], waits, 1, deadline)] == ["a", "b"]
+
+
+async def test_a_timeout_error_of_the_source_itself_propagates() -> None:
+    """The deadline's own end is told from a TimeoutError the source raises, which is the caller's failure."""
+    clock = VirtualClock()
+    waits = Waits()
+
+    async def broken() -> AsyncGenerator[str, None]:
+        await asyncio.sleep(0)
+        raise TimeoutError("the broker timed out")
+        yield "never"
+
+    with pytest.raises(TimeoutError, match="broker"):
+        await collect(outcomes_as_completed(broken(), waits, concurrency=1, deadline=Deadline.after(clock, 10)))
+
+
+async def collect(outcomes: AsyncGenerator[BatchOutcome, None]) -> list[BatchOutcome]:
+    """Every outcome, in the order yielded."""
+    return [outcome async for outcome in outcomes]
 
 
 async def test_a_failing_async_iterable_propagates_and_cancels_the_waits() -> None:
