@@ -353,8 +353,7 @@ class DocumentTranslationClient:
         from its start. One batch's error (not found, timed out, an impossible id) is its outcome and
         never stops the others. Each wait is a :meth:`wait_for_completion`, so polls are shared and batched.
         """
-        deadline = Deadline.after(self._clock, timeout)
-        waits = fanned(self.wait_for_completion, deadline, batch_timeout)
+        waits, deadline = fanned(self.wait_for_completion, self._clock, timeout, batch_timeout)
         return outcomes_as_completed(batch_ids, waits, concurrency=concurrency, deadline=deadline)
 
     @reported("wait_all")
@@ -363,8 +362,7 @@ class DocumentTranslationClient:
     ) -> list[BatchOutcome]:
         """Wait on every batch of ``batch_ids`` (as :meth:`as_completed`); the outcomes in their order (of arrival,
         for an async iterable), an id given twice waited on once."""
-        deadline = Deadline.after(self._clock, timeout)
-        waits = fanned(self.wait_for_completion, deadline, batch_timeout)
+        waits, deadline = fanned(self.wait_for_completion, self._clock, timeout, batch_timeout)
         return await outcomes_in_order(batch_ids, waits, concurrency, deadline)
 
 

@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
-from doctrans_async._clock import Deadline, check_seconds
+from doctrans_async._clock import Clock, Deadline, check_seconds
 from doctrans_async._errors import DocumentTranslationError
 from doctrans_async._models import BatchOutcome, BatchStatus
 
@@ -112,10 +112,15 @@ async def outcomes_as_completed(
 
 
 def fanned(
-    wait_for_completion: Callable[..., Awaitable[BatchStatus]], deadline: Deadline, batch_timeout: float | None
-) -> Wait:
-    """One wait of a fan-out, through the public call (so a wrapped or overridden ``wait_for_completion`` is what
-    the fan-out runs), with the sooner of the whole call's ``deadline`` and the wait's own ``batch_timeout``."""
+    wait_for_completion: Callable[..., Awaitable[BatchStatus]],
+    clock: Clock,
+    timeout: float | None,
+    batch_timeout: float | None,
+) -> tuple[Wait, Deadline]:
+    """The deadline of a fan-out (``timeout`` from now), and one wait of it: through the public call (so a
+    wrapped or overridden ``wait_for_completion`` is what the fan-out runs), with the sooner of the deadline and
+    the wait's own ``batch_timeout``."""
+    deadline = Deadline.after(clock, timeout)
     check_seconds("batch_timeout", batch_timeout)
 
     def one(batch_id: str) -> Awaitable[BatchStatus]:
@@ -123,7 +128,7 @@ def fanned(
         timeout = batch_timeout if left is None else left if batch_timeout is None else min(left, batch_timeout)
         return wait_for_completion(batch_id, timeout=timeout)
 
-    return one
+    return one, deadline
 
 
 async def outcomes_in_order(
