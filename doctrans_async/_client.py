@@ -164,8 +164,9 @@ class DocumentTranslationClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the client and its own session (a borrowed one stays open); waits still running end at once."""
-        self._pipeline.closed = True
+        """Close the client and its own session (a borrowed one stays open); waits still running, and calls
+        waiting to retry a request, end at once with :class:`ClientClosedError`."""
+        self._pipeline.close()
         self._hub.close()
         await self._pipeline.transport.close()
 

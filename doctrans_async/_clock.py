@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -31,6 +31,7 @@ __all__ = [
     "check_seconds",
     "positive",
     "positive_seconds",
+    "slept",
 ]
 
 
@@ -214,3 +215,15 @@ class Deadline:
         """A scope that raises :class:`TimeoutError` out of its body at the deadline (only call with ``at`` set)."""
         assert self.at is not None
         return self.clock.timeout_at(self.at)
+
+
+async def slept(sleep: Coroutine[Any, Any, None], wake: asyncio.Event) -> bool:
+    """Whether ``sleep`` ran to its end before ``wake`` was set (which cuts it short)."""
+    sleeper = asyncio.ensure_future(sleep)
+    waker = asyncio.ensure_future(wake.wait())
+    try:
+        done, _ = await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeper.cancel()
+        waker.cancel()
+    return sleeper in done

@@ -28,7 +28,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from doctrans_async._clock import Deadline, DeadlineReached
+from doctrans_async._clock import Deadline, DeadlineReached, slept
 from doctrans_async._errors import ClientClosedError, DocumentTranslationError, PollingTimeoutError, TransportError
 from doctrans_async._events import PollEvent
 from doctrans_async._models import BatchStatus
@@ -222,7 +222,7 @@ class PollHub:
                 return
             except TimeoutError:
                 pass
-        elif not await _slept(clock.sleep(target - clock.monotonic()), self._wake):
+        elif not await slept(clock.sleep(target - clock.monotonic()), self._wake):
             return
         for stream in streams:
             for waiter in stream.live():
@@ -380,15 +380,3 @@ def _own_copy(error: Exception) -> Exception:
         return error
     twin.__cause__, twin.__suppress_context__ = error.__cause__, error.__suppress_context__
     return twin.with_traceback(error.__traceback__)
-
-
-async def _slept(sleep: Coroutine[Any, Any, None], wake: asyncio.Event) -> bool:
-    """Whether ``sleep`` ran to its end before ``wake`` was set (which cuts it short)."""
-    sleeper = asyncio.ensure_future(sleep)
-    waker = asyncio.ensure_future(wake.wait())
-    try:
-        done, _ = await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        sleeper.cancel()
-        waker.cancel()
-    return sleeper in done

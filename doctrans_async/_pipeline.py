@@ -7,13 +7,14 @@ The only loop that sends. The listing loop (:mod:`~doctrans_async._paging`) and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Literal, TypeVar
 
-from doctrans_async._clock import Clock, Deadline, DeadlineReached
+from doctrans_async._clock import Clock, Deadline, DeadlineReached, slept
 from doctrans_async._errors import (
     ClientClosedError,
     DocumentTranslationError,
@@ -54,10 +55,29 @@ class Pipeline:
         self.on_event = on_event
         self.secrets = secrets
         self.closed = False
+        # One per retry's wait in progress: close() sets them, so that no call sleeps out a wait whose request
+        # would not be sent (made in the sleeping call's loop: a client may serve one asyncio.run() after another).
+        self._wakes: set[asyncio.Event] = set()
         self._retry = retry
         self._redacting = _Redacting(secrets)
         # What a call without timeout= runs under; a Deadline is immutable, so every such call shares this one.
         self._unbounded = Deadline(clock, None)
+
+    def close(self) -> None:
+        """No call sends from now on; calls waiting out a retry's wait end with :class:`ClientClosedError` now."""
+        self.closed = True
+        for wake in self._wakes:
+            wake.set()
+
+    async def _pause(self, wait: float) -> None:
+        """Sleep ``wait`` seconds before a retry, unless the client is (or gets) closed."""
+        wake = asyncio.Event()
+        self._wakes.add(wake)
+        try:
+            if self.closed or not await slept(self.clock.sleep(wait), wake):
+                raise ClientClosedError("the DocumentTranslationClient was closed before the request was retried")
+        finally:
+            self._wakes.discard(wake)
 
     def emit(self, event: Event) -> None:
         """Hand ``event`` to the hook, redacted (servers echo keys in ids, messages and links)."""
@@ -127,7 +147,7 @@ class Pipeline:
                 hinted = isinstance(error, ServiceError) and error.retry_after is not None
                 reason: Literal["retry-after", "backoff"] = "retry-after" if hinted else "backoff"
                 self.emit(RetryEvent(request.method, request.url, attempt, wait, reason, error))
-            await self.clock.sleep(wait)
+            await self._pause(wait)
 
     def once(self, request: Request, parse: Parse[T], timeout: float | None) -> Awaitable[T]:
         """:meth:`call` under a deadline of ``timeout`` seconds, past which it raises

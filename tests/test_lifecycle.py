@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -144,6 +144,34 @@ async def test_close_ends_the_waits_still_running(emulator: Emulator) -> None:
     outcomes = await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), timeout=5)
     assert all(isinstance(outcome, dt.ClientClosedError) for outcome in outcomes), outcomes
     assert len(emulator.requests) == polled
+
+
+@pytest.mark.parametrize("route", ["status", "documents"])
+async def test_close_ends_the_calls_waiting_to_retry(emulator: Emulator, route: str) -> None:
+    """A call sleeping out a Retry-After (half a minute here, in real time) when the client closes ends with
+    ClientClosedError at once; it slept the whole wait first, to be refused by the closed transport."""
+    batch_id = emulator.add_batch(documents=2, seconds=0)
+    emulator.faults.script(route, [Fault.http(429, retry_after=30)])
+    retrying = asyncio.Event()
+
+    def hook(event: dt.Event) -> None:
+        if isinstance(event, dt.RetryEvent):
+            retrying.set()
+
+    client = dt.DocumentTranslationClient(emulator.endpoint, key=emulator.key, on_event=hook)
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
+        "status": lambda: client.get_status(batch_id),
+        "documents": lambda: client.list_documents(batch_id).__anext__(),
+    }
+    call = asyncio.ensure_future(calls[route]())
+    await asyncio.wait([call, asyncio.ensure_future(retrying.wait())], return_when=asyncio.FIRST_COMPLETED)
+    assert retrying.is_set()
+    assert not call.done()
+    sent = len(emulator.requests)
+    await client.close()
+    with pytest.raises(dt.ClientClosedError):
+        await asyncio.wait_for(call, timeout=5)
+    assert len(emulator.requests) == sent
 
 
 async def test_close_during_a_token_refresh_is_a_library_error(emulator: Emulator) -> None:
