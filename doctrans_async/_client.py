@@ -351,9 +351,9 @@ class DocumentTranslationClient:
         wait starts when its id arrives, the next id is taken only when fewer than ``concurrency`` run, and the
         call ends when the ids end and every wait is done. ``timeout`` bounds the whole call (past it, an async
         source is not waited on; each id of a plain iterable still gets its outcome), ``batch_timeout`` each wait
-        from its start. One batch's error (not found, timed out, an impossible id) is its outcome and
-        never stops the others. Each wait is a :meth:`wait_for_completion`, so polls are shared and batched.
-        """
+        from its start. One batch's error (not found, timed out, an impossible id) is its outcome and never stops
+        the others. Each wait is a :meth:`wait_for_completion`, so polls are shared and batched; an id given
+        twice has two outcomes (:meth:`wait_all` one)."""
         waits, deadline = fanned(self.wait_for_completion, self._clock, timeout, batch_timeout)
         return outcomes_as_completed(batch_ids, waits, concurrency=concurrency, deadline=deadline)
 

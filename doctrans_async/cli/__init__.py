@@ -62,7 +62,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "emulator":
         from doctrans_async.emulator.__main__ import main as emulator_main
 
-        return emulator_main(rest)
+        return emulator_main(rest, prog="doctrans emulator")
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return asyncio.run(run(args))

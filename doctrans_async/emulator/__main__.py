@@ -63,10 +63,10 @@ def _at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command line."""
+def parser(prog: str = "python -m doctrans_async.emulator") -> argparse.ArgumentParser:
+    """The command line, under the name it was run by (``doctrans emulator`` runs it too)."""
     p = argparse.ArgumentParser(
-        prog="python -m doctrans_async.emulator",
+        prog=prog,
         description="Emulate the Azure AI Translator Document Translation API (batches and single documents) locally.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -173,9 +173,9 @@ async def _until_stopped() -> None:
     await stop.wait()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m doctrans_async.emulator") -> int:
     """Run the emulator; returns the exit status."""
-    args = parser().parse_args(argv)
+    args = parser(prog).parse_args(argv)
     if not is_loopback(args.host) and not args.allow_non_loopback:
         print(
             f"refusing to listen on {args.host}: not a loopback address "
