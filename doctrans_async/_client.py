@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, Unpack
+from urllib.parse import parse_qs, urlsplit
 
 from doctrans_async._auth import AsyncTokenCredential, KeyLike, make_auth
 from doctrans_async._clock import Clock, Deadline, SystemClock, positive_seconds
@@ -301,11 +302,11 @@ class DocumentTranslationClient:
         return listing(self._pipeline, self._endpoint, first_of, parse_document_page, options, self._max_pages)
 
     def list_documents(self, batch_id: str, **options: Unpack[ListOptions]) -> AsyncGenerator[DocumentStatus, None]:
-        """Yield the status of every document of batch ``batch_id``, each exactly once, across all pages.
+        """Yield the status of every document of batch ``batch_id``, each once, across all pages.
 
-        Arguments as for :meth:`iter_document_pages`. A page that fails is retried alone.
-        """
-        return _items(self.iter_document_pages(batch_id, **options))
+        Arguments as for :meth:`iter_document_pages`. A page that fails is retried alone. A document coming into
+        a ``statuses=`` filter mid-listing shifts the service's pages (by offset): it may be missed, never repeated."""
+        return _items(self.iter_document_pages(batch_id, **options), unique=_by_status(options))
 
     def iter_batch_pages(self, **options: Unpack[ListOptions]) -> AsyncGenerator[BatchPage, None]:
         """Yield the pages of the listing of all batches; arguments as for :meth:`iter_document_pages`."""
@@ -314,9 +315,9 @@ class DocumentTranslationClient:
         )
 
     def list_batches(self, **options: Unpack[ListOptions]) -> AsyncGenerator[BatchStatus, None]:
-        """Yield the status of every batch of the resource, each once; arguments as for
-        :meth:`iter_document_pages`."""
-        return _items(self.iter_batch_pages(**options))
+        """Yield the status of every batch of the resource, each once (one started mid-listing shifts the service's
+        pages, by offset: repeats are dropped); arguments as for :meth:`iter_document_pages`."""
+        return _items(self.iter_batch_pages(**options), unique=True)
 
     def watch(self, batch_id: str, *, timeout: float | None = None) -> AsyncGenerator[BatchStatus, None]:
         """Yield each status of batch ``batch_id`` as it is polled, the terminal one last. Polls as
@@ -367,17 +368,44 @@ class DocumentTranslationClient:
         return await outcomes_in_order(batch_ids, waits, concurrency, deadline)
 
 
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+IdentifiedT = TypeVar("IdentifiedT", bound=_Identified)
+
+
 class _Page(Protocol[ItemT]):
     @property
     def items(self) -> Sequence[ItemT]: ...
 
 
-async def _items(pages: AsyncGenerator[_Page[ItemT], None]) -> AsyncGenerator[ItemT, None]:
-    """The items of every page, in order; closing it closes the listing."""
+async def _items(pages: AsyncGenerator[_Page[IdentifiedT], None], *, unique: bool) -> AsyncGenerator[IdentifiedT, None]:
+    """The items of every page, in order, those already yielded left out if ``unique``; closing it closes the
+    listing.
+
+    The service pages by offset, so an item entering the listed set before the offset reached (a batch started,
+    a document coming into a status filter) pushes one already seen onto the next page. Dropping repeats costs
+    a set of ids, so it is done only where the listed set can change: batches, and documents filtered by status.
+    """
+    seen: set[str] = set()
     async with contextlib.aclosing(pages):
         async for page in pages:
-            for item in page.items:
+            for item in _unseen(page.items, seen) if unique else page.items:
                 yield item
+
+
+def _unseen(items: Sequence[IdentifiedT], seen: set[str]) -> Iterator[IdentifiedT]:
+    for item in items:
+        if item.id not in seen:
+            seen.add(item.id)
+            yield item
+
+
+def _by_status(options: ListOptions) -> bool:
+    link = options.get("resume_from")
+    return options.get("statuses") is not None or (link is not None and "statuses" in parse_qs(urlsplit(link).query))
 
 
 def _version(api_version: ApiVersion | str) -> ApiVersion:

@@ -164,6 +164,31 @@ async def test_list_batches_with_filters(emulator: Emulator, live: dt.DocumentTr
     assert [b async for b in live.list_batches(created_after=later)] == []
 
 
+async def test_batches_started_mid_listing_repeat_none(emulator: Emulator, clock: dt.VirtualClock) -> None:
+    """The emulator pages by offset, newest first, as the service does: each batch started between two pages
+    pushes one already listed onto the next. The raw pages show the repeats; list_batches yields none."""
+    for _ in range(6):
+        emulator.add_batch(seconds=0)
+        clock.advance(1)
+
+    def start_one() -> None:
+        emulator.add_batch(seconds=0)
+        clock.advance(1)
+
+    async with dt.DocumentTranslationClient(emulator.endpoint, key=emulator.key, clock=clock) as client:
+        paged = []
+        async for page in client.iter_batch_pages(page_size=2):
+            paged += [batch.id for batch in page.items]
+            start_one()
+        assert len(paged) > len(set(paged))  # the shift this test is about
+        listed = []
+        async for batch in client.list_batches(page_size=2):
+            listed.append(batch.id)
+            if len(listed) % 2 == 0:
+                start_one()
+    assert len(listed) == len(set(listed))
+
+
 async def test_document_status_and_formats(emulator: Emulator, live: dt.DocumentTranslationClient) -> None:
     """get_document_status reads one document; formats list known formats; storage sources exist on v1.x only."""
     batch_id = emulator.add_batch(documents=3, seconds=0)

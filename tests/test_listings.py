@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import doctrans_async as dt
-from tests.support import BASE, ENDPOINT, SECRET, V1, MockedService, Q, batch_body
+from tests.support import BASE, ENDPOINT, SECRET, V1, MockedService, Q, batch_body, document_body
 
 
 async def test_list_batches_with_filters(client: dt.DocumentTranslationClient, mocked: MockedService) -> None:
@@ -94,3 +94,43 @@ async def test_next_link_with_raw_spaces_followed_as_percent_20(
     mocked.get(sent, payload={"value": []})
     assert [b async for b in client.list_batches()] == []
     assert len(mocked.sent()) == 2  # the byte-for-byte request target is checked over a socket in tests/recorded
+
+
+# --- pages shifted under the listing ------------------------------------------------------------------------
+# The service pages by offset: an item entering the listed set before the offset reached pushes one already
+# listed onto the next page (tests/emulator shows it against the emulator's own paging).
+
+
+async def test_a_batch_pushed_onto_the_next_page_is_listed_once(
+    client: dt.DocumentTranslationClient, mocked: MockedService
+) -> None:
+    """A batch started between two pages pushes the last one listed onto the next page: it is yielded once."""
+    first = f"{BASE}/batches?maxpagesize=100&{Q}"
+    second = f"{BASE}/batches?skip=2&{Q}"
+    mocked.get(first, payload={"value": [batch_body(batch_id="a"), batch_body(batch_id="b")], "nextLink": second})
+    mocked.get(second, payload={"value": [batch_body(batch_id="b"), batch_body(batch_id="c")]})
+    assert [b.id async for b in client.list_batches()] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("how", "listed"),
+    [
+        ("filtered", ["d1", "d2", "d3"]),
+        ("resumed", ["d1", "d2", "d3"]),  # from a link that filters by status
+        ("unfiltered", ["d1", "d2", "d2", "d3"]),  # the set is fixed, so no set of ids is kept
+    ],
+)
+async def test_a_document_pushed_onto_the_next_page_of_a_status_filter_is_listed_once(
+    client: dt.DocumentTranslationClient, mocked: MockedService, how: str, listed: list[str]
+) -> None:
+    """A document coming into a status filter mid-listing pushes one already listed onto the next page: it is
+    yielded once. Unfiltered, the documents of a batch cannot shift, and the listing keeps no ids."""
+    status = "" if how == "unfiltered" else "&statuses=Running"
+    first = f"{BASE}/batches/b1/documents?maxpagesize=100{status}&{Q}"
+    second = f"{BASE}/batches/b1/documents?skip=2{status}&{Q}"
+    page = [document_body("d1", "Running"), document_body("d2", "Running")]
+    mocked.get(first, payload={"value": page, "nextLink": second})
+    mocked.get(second, payload={"value": [document_body("d2", "Running"), document_body("d3", "Running")]})
+    ways: dict[str, dict[str, Any]] = {"filtered": {"statuses": ["Running"]}, "resumed": {"resume_from": first}}
+    options = ways.get(how, {})
+    assert [d.id async for d in client.list_documents("b1", **options)] == listed
