@@ -35,8 +35,12 @@ async def _each(batch_ids: BatchIds) -> AsyncIterator[str]:
 
 
 async def _arrival(ids: AsyncIterator[str], deadline: Deadline) -> str | None:
-    """The next id of an async source, or ``None`` once ``deadline`` has passed (with none, or before one came):
-    ids not taken yet stay with their source, for the next call."""
+    """The next id of an async source, or ``None`` once ``deadline`` has passed (with none, or before one came).
+
+    The source's step is shielded from the deadline's scope, so that its own outcome (a TimeoutError of its own
+    included) is told from the deadline's; however this ends without it, the step is cancelled and waited for, as
+    an early end of the call cancels the source (ids its queue still holds stay there).
+    """
     if deadline.at is None:
         return await anext(ids)
     if deadline.expired():
@@ -46,11 +50,13 @@ async def _arrival(ids: AsyncIterator[str], deadline: Deadline) -> str | None:
         async with deadline.scope():
             return await asyncio.shield(pending)
     except TimeoutError:
-        if pending.done():  # the source's own outcome (its own TimeoutError included), not the deadline's
+        if pending.done():  # the source's own outcome, not the deadline's
             return pending.result()
-        pending.cancel()
-        await asyncio.gather(pending, return_exceptions=True)
         return None
+    finally:
+        if not pending.done():
+            pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)
 
 
 async def outcomes_as_completed(
@@ -60,7 +66,8 @@ async def outcomes_as_completed(
     id is taken only when there is room for its wait, so ids queue where they come from, not here.
 
     Past ``deadline``, no more ids are taken from an async iterable (a source that has none for now would
-    otherwise hold the call open); every id of a plain iterable still gets its outcome (a timeout, by then).
+    otherwise hold the call open): it is cancelled, as when the call is left early, and the ids its queue still
+    holds stay there. Every id of a plain iterable still gets its outcome (a timeout, by then).
     Closing the generator early cancels the waits still running (and stops taking ids).
     """
     if concurrency < 1:

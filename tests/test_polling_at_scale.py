@@ -256,9 +256,14 @@ async def test_timeout_ends_a_fan_out_whose_source_has_no_more_ids(
 
     async with client_of(service, clock) as client:
         if call == "wait_all":
-            outcomes = await client.wait_all(arriving(), timeout=60)
+            fan_out = client.wait_all(arriving(), timeout=60)
         else:
-            outcomes = [outcome async for outcome in client.as_completed(arriving(), timeout=60)]
-    [outcome] = outcomes
+            fan_out = collect(client.as_completed(arriving(), timeout=60))
+        # Real seconds only to fail rather than hang without the fix: the call ends at once on virtual time.
+        [outcome] = await asyncio.wait_for(fan_out, timeout=30)
     assert outcome.batch_id == batch_id
     assert isinstance(outcome.error, dt.PollingTimeoutError)
+
+
+async def collect(outcomes: AsyncIterator[dt.BatchOutcome]) -> list[dt.BatchOutcome]:
+    return [outcome async for outcome in outcomes]

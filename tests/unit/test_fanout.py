@@ -220,6 +220,31 @@ async def test_past_the_deadline_no_more_ids_are_awaited_from_an_async_source() 
     assert queue.qsize() == 1  # never taken
 
 
+async def test_cancelled_while_waiting_for_an_id_under_a_deadline_leaves_nothing_running() -> None:
+    """Cancelling the caller while the source has no id for now cancels the source's step too: no task is left
+    taking the next id (it would be taken and dropped), and an id put later stays in the queue."""
+    clock = VirtualClock()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    async def arriving() -> AsyncGenerator[str, None]:
+        while (batch_id := await queue.get()) is not None:
+            yield batch_id
+
+    before = asyncio.all_tasks()
+    consumer = asyncio.create_task(
+        collect(outcomes_as_completed(arriving(), Waits(), concurrency=2, deadline=Deadline.after(clock, 10)))
+    )
+    await settle()
+    consumer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await consumer
+    await settle()
+    assert asyncio.all_tasks() == before
+    queue.put_nowait("b")
+    await settle()
+    assert queue.qsize() == 1
+
+
 async def test_past_the_deadline_every_id_of_a_plain_iterable_still_has_its_outcome() -> None:
     """A plain iterable's ids are all taken, the deadline passed or not: each is owed an outcome."""
     clock = VirtualClock()
