@@ -6,7 +6,7 @@ service, and :mod:`doctrans_async.testing` gives its pytest fixture.
 
 from doctrans_async._auth import AccessTokenLike, AsyncTokenCredential, KeyCredential
 from doctrans_async._client import DocumentTranslationClient
-from doctrans_async._clock import Clock, SystemClock, VirtualClock
+from doctrans_async._clock import Clock, Deadline, SystemClock, VirtualClock
 from doctrans_async._converter import from_dict, to_dict
 from doctrans_async._errors import (
     AuthenticationError,
@@ -43,6 +43,7 @@ from doctrans_async._models import (
 )
 from doctrans_async._polling import PollPolicy
 from doctrans_async._retry import RetryPolicy
+from doctrans_async._sansio import Request, Response
 from doctrans_async._transport import Transport
 from doctrans_async._upload import DocumentSource
 from doctrans_async._version import __version__
@@ -60,6 +61,7 @@ __all__ = [
     "ClientClosedError",
     "Clock",
     "ContinuationLinkError",
+    "Deadline",
     "DocumentPage",
     "DocumentSource",
     "DocumentStatus",
@@ -80,7 +82,9 @@ __all__ = [
     "PollPolicy",
     "PollingTimeoutError",
     "RateLimitError",
+    "Request",
     "RequestEvent",
+    "Response",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",

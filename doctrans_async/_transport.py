@@ -45,8 +45,15 @@ _NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 
 class Transport(Protocol):
-    """Sends requests. ``send`` returns the response whatever its status, and raises :class:`TransportError`
-    when there is no usable response, or :class:`DeadlineReached` when ``deadline`` cut the request off."""
+    """Sends requests: anything with these two coroutines, typed with the public :class:`Request`,
+    :class:`Response` and :class:`Deadline`, can be passed as ``DocumentTranslationClient(transport=...)`` (a
+    scripted fake in tests). ``send`` returns the response whatever its status, and raises
+    :class:`TransportError` when there is no usable response.
+
+    The aiohttp transport also cuts a request in flight off at ``deadline`` (raising the internal
+    ``DeadlineReached``); another transport may leave the deadline alone: the call's deadline still bounds each
+    wait between requests.
+    """
 
     async def send(self, request: Request, deadline: Deadline) -> Response: ...
 
