@@ -184,7 +184,7 @@ def _as_text(value: object) -> str | None:
     except (TypeError, ValueError):
         return repr(value)
     except RecursionError:
-        # orjson reads 1,024 levels, more than json.dumps (and repr) can write back under the recursion limit.
+        # Deeper than json.dumps and repr write back (orjson reads 1,024 levels: past the limit on Python 3.11).
         return f"(a JSON {'array' if isinstance(value, list) else 'object'} nested too deep to show)"
 
 
