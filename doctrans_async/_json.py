@@ -5,7 +5,8 @@ orjson decodes a page of documents about twice as fast. It is stricter than :mod
 result (or error) a plain install gives. Two differences remain, by orjson's design: an integer beyond 64 bits
 decodes as a float where :mod:`json` keeps it exact (no count the service sends comes near; a check for long
 digit runs would cost half of what orjson saves), and orjson reads 1,024 levels of nesting wherever it is called,
-where :mod:`json` reads as deep as the recursion limit leaves room for (about 990 levels, fewer in a deep stack).
+where :mod:`json` reads as deep as the interpreter's limit leaves room for (on Python 3.11 about 990 levels,
+fewer in a deep stack; from 3.12 on, thousands).
 
 Without orjson, the standard library's C scanner is called directly (the frames ``json.loads`` wraps around it
 cost a status poll as much as the scanning); any body that is not plain UTF-8 JSON, and any failure, goes to
