@@ -60,7 +60,11 @@ def strategy(hint: Any) -> st.SearchStrategy[Any]:
     raise TypeError(f"no strategy for {hint!r}: add one to SCALARS")
 
 
-NOT_MODELS = {dt.RequestEvent, dt.RetryEvent, dt.PollEvent, dt.RetryPolicy, dt.PollPolicy}
+# Settings, events and a transport's plumbing (what Transport.send takes and returns): not data to store.
+NOT_MODELS: set[type] = {
+    *(dt.RequestEvent, dt.RetryEvent, dt.PollEvent, dt.RetryPolicy, dt.PollPolicy),
+    *(dt.Request, dt.Response, dt.Deadline),
+}
 MODELS = sorted(
     (
         cls
