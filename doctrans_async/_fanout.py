@@ -145,15 +145,18 @@ async def outcomes_in_order(
     async iterable); an id given twice is waited on once."""
     ordered: dict[str, None] = {}
 
-    async def first_time() -> AsyncIterator[str]:
-        async for batch_id in _each(batch_ids):
-            if batch_id not in ordered:
-                ordered[batch_id] = None
-                yield batch_id
+    def first_time(batch_id: str) -> bool:
+        seen = batch_id in ordered
+        ordered[batch_id] = None
+        return not seen
 
-    # first_time() is async whatever batch_ids is: the deadline stops the arrivals of an async source only.
-    arrivals = deadline if isinstance(batch_ids, AsyncIterable) else None
-    outcomes = outcomes_as_completed(first_time(), wait, concurrency=concurrency, deadline=arrivals)
+    # Of batch_ids' own kind, so that outcomes_as_completed bounds the arrivals of an async source only.
+    unique: BatchIds = (
+        (batch_id async for batch_id in batch_ids if first_time(batch_id))
+        if isinstance(batch_ids, AsyncIterable)
+        else (batch_id for batch_id in batch_ids if first_time(batch_id))
+    )
+    outcomes = outcomes_as_completed(unique, wait, concurrency=concurrency, deadline=deadline)
     async with contextlib.aclosing(outcomes):
         done = {outcome.batch_id: outcome async for outcome in outcomes}
     return [done[batch_id] for batch_id in ordered]
